@@ -1,0 +1,55 @@
+import { ConfigReader, DNS_LABEL } from "../../config/reader";
+
+export interface KindSettings {
+    name: string;
+    /** Empty: the kind CLI's default node image. */
+    nodeImage: string;
+    httpHostPort: number;
+    httpsHostPort: number;
+}
+
+export interface ClusterConfig {
+    /** Set when `pulumi up` creates a local kind cluster. */
+    kind?: KindSettings;
+    kubeconfig: string;
+    context: string;
+    /** When set, manifests are written here instead of being applied. */
+    renderYamlTo: string;
+}
+
+const PORT = { min: 1, max: 65535 };
+
+export function parseClusterConfig(r: ConfigReader): ClusterConfig {
+    const create = r.bool("cluster.kind.create");
+    const kind: KindSettings = {
+        name: r.string("cluster.kind.name", {
+            pattern: DNS_LABEL,
+            patternHint: "a DNS label such as istio-mesh",
+        }),
+        nodeImage: r.string("cluster.kind.nodeImage", {
+            pattern: /^[^\s:@]+(:[\w][\w.-]*)?(@sha256:[a-f0-9]{64})?$/,
+            patternHint: "an image reference such as kindest/node:v1.34.0",
+        }),
+        httpHostPort: r.int("cluster.kind.httpHostPort", PORT),
+        httpsHostPort: r.int("cluster.kind.httpsHostPort", PORT),
+    };
+    const cluster: ClusterConfig = {
+        kind: create ? kind : undefined,
+        kubeconfig: r.string("cluster.kubeconfig"),
+        context: r.string("cluster.context"),
+        renderYamlTo: r.string("cluster.renderYamlTo"),
+    };
+    if (create && (cluster.kubeconfig !== "" || cluster.context !== "")) {
+        r.error(
+            "cluster.kind.create",
+            "true cannot be combined with cluster.kubeconfig or cluster.context: a created kind cluster brings its own kubeconfig",
+        );
+    }
+    if (create && kind.httpHostPort === kind.httpsHostPort) {
+        r.error(
+            "cluster.kind.httpsHostPort",
+            `${kind.httpsHostPort} is already used by cluster.kind.httpHostPort`,
+        );
+    }
+    return cluster;
+}

@@ -1,0 +1,214 @@
+import { ConfigReader, DNS_LABEL, QUANTITY, SEMVER } from "../../config/reader";
+
+export interface ResourceSettings {
+    requests: { cpu: string; memory: string };
+    /** Empty strings mean "no limit". */
+    limits: { cpu: string; memory: string };
+}
+
+export interface ScalingSettings {
+    /** Minimum replicas. */
+    replicas: number;
+    /** Autoscaling is on when this is above `replicas`. */
+    maxReplicas: number;
+    topologySpread: boolean;
+    resources: ResourceSettings;
+}
+
+export interface ControlPlaneRevision {
+    /** Helm chart version, which is the Istio version. */
+    version: string;
+    /** Empty is Istio's default revision. */
+    revision: string;
+}
+
+export const GATEWAY_SERVICE_TYPES = ["LoadBalancer", "NodePort", "ClusterIP"] as const;
+export type GatewayServiceType = (typeof GATEWAY_SERVICE_TYPES)[number];
+
+export interface GatewaySettings {
+    /** Helm release name; the gateway's resource names and its `istio=` label derive from it. */
+    name: string;
+    namespace: string;
+    serviceType: GatewayServiceType;
+    nodePorts: { http: number; https: number };
+    scaling: ScalingSettings;
+}
+
+export const MTLS_MODES = ["STRICT", "PERMISSIVE"] as const;
+export const OUTBOUND_POLICIES = ["ALLOW_ANY", "REGISTRY_ONLY"] as const;
+
+export interface MeshSettings {
+    mtls: (typeof MTLS_MODES)[number];
+    outboundTrafficPolicy: (typeof OUTBOUND_POLICIES)[number];
+    accessLogging: boolean;
+    tracingSamplingPercent: number;
+    proxyResources: ResourceSettings;
+}
+
+export interface AppNamespace {
+    name: string;
+    /** The control-plane revision that injects this namespace ("" = default revision). */
+    revision: string;
+}
+
+export interface IstioConfig {
+    chartRepository: string;
+    rootNamespace: string;
+    primary: ControlPlaneRevision;
+    canary?: ControlPlaneRevision;
+    istiod: ScalingSettings;
+    gateway: GatewaySettings;
+    mesh: MeshSettings;
+    /** Application namespaces from `mesh.namespaces`; other components may add their own. */
+    namespaces: AppNamespace[];
+}
+
+const DNS = { pattern: DNS_LABEL, patternHint: "a lowercase DNS label (letters, digits, '-')" };
+const VERSION = { pattern: SEMVER, patternHint: "a chart version such as 1.30.5" };
+const NODE_PORT = { min: 30000, max: 32767 };
+
+/** Namespaces Kubernetes and Istio own; an application namespace must not be one of them. */
+const RESERVED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"];
+
+function resources(r: ConfigReader, prefix: string): ResourceSettings {
+    const q = (p: string, optional: boolean) =>
+        r.string(`${prefix}.${p}`, {
+            pattern: QUANTITY,
+            patternHint: optional
+                ? "a Kubernetes quantity such as 500m or 1Gi, or empty for none"
+                : "a Kubernetes quantity such as 500m or 1Gi",
+        });
+    const out: ResourceSettings = {
+        requests: { cpu: q("requests.cpu", false), memory: q("requests.memory", false) },
+        limits: { cpu: q("limits.cpu", true), memory: q("limits.memory", true) },
+    };
+    for (const k of ["cpu", "memory"] as const) {
+        if (out.requests[k] === "") {
+            r.error(`${prefix}.requests.${k}`, "must not be empty");
+        }
+    }
+    return out;
+}
+
+function scaling(r: ConfigReader, prefix: string): ScalingSettings {
+    const replicas = r.int(`${prefix}.replicas`, { min: 1, max: 50 });
+    const maxReplicas = r.int(`${prefix}.maxReplicas`, { min: 1, max: 100 });
+    if (maxReplicas < replicas) {
+        r.error(`${prefix}.maxReplicas`, `${maxReplicas} is below ${prefix}.replicas (${replicas})`);
+    }
+    return {
+        replicas,
+        maxReplicas,
+        topologySpread: r.bool(`${prefix}.topologySpread`),
+        resources: resources(r, `${prefix}.resources`),
+    };
+}
+
+export function parseIstioConfig(r: ConfigReader): IstioConfig {
+    const primary: ControlPlaneRevision = {
+        version: r.string("istio.version", VERSION),
+        revision: r.string("istio.revision", DNS),
+    };
+    const canaryVersion = r.string("istio.canary.version", VERSION);
+    const canaryRevision = r.string("istio.canary.revision", DNS);
+    let canary: ControlPlaneRevision | undefined;
+    if (canaryVersion !== "") {
+        canary = { version: canaryVersion, revision: canaryRevision };
+        if (canaryRevision === "") {
+            r.error("istio.canary.revision", "must be set when istio.canary.version is set (e.g. 1-31-0)");
+        } else if (canaryRevision === primary.revision) {
+            r.error(
+                "istio.canary.revision",
+                `${JSON.stringify(canaryRevision)} is already the primary revision`,
+            );
+        } else if (canaryRevision === "default") {
+            r.error("istio.canary.revision", `"default" is reserved for the default revision`);
+        }
+    } else if (canaryRevision !== "") {
+        r.error("istio.canary.version", "must be set when istio.canary.revision is set");
+    }
+    if (primary.revision === "default") {
+        r.error("istio.revision", `"default" is reserved; leave it empty for the default revision`);
+    }
+
+    const rootNamespace = r.string("istio.rootNamespace", DNS);
+    const serviceType = r.choice("gateway.serviceType", GATEWAY_SERVICE_TYPES);
+    const gateway: GatewaySettings = {
+        name: r.string("gateway.name", DNS),
+        namespace: r.string("gateway.namespace", DNS),
+        serviceType,
+        nodePorts: {
+            http: r.int("gateway.httpNodePort", NODE_PORT),
+            https: r.int("gateway.httpsNodePort", NODE_PORT),
+        },
+        scaling: scaling(r, "gateway"),
+    };
+    if (gateway.nodePorts.http === gateway.nodePorts.https) {
+        r.error(
+            "gateway.httpsNodePort",
+            `${gateway.nodePorts.https} is already used by gateway.httpNodePort`,
+        );
+    }
+    if (gateway.namespace === rootNamespace) {
+        r.error(
+            "gateway.namespace",
+            `must differ from istio.rootNamespace (${rootNamespace}): the gateway runs apart from istiod`,
+        );
+    }
+
+    const sampling = r.number("mesh.tracing.samplingPercent", { min: 0, max: 100 });
+    const mesh: MeshSettings = {
+        mtls: r.choice("mesh.mtls", MTLS_MODES),
+        outboundTrafficPolicy: r.choice("mesh.outboundTrafficPolicy", OUTBOUND_POLICIES),
+        accessLogging: r.bool("mesh.accessLogging"),
+        tracingSamplingPercent: sampling,
+        proxyResources: resources(r, "mesh.proxy.resources"),
+    };
+
+    const revisions = new Set([primary.revision, ...(canary ? [canary.revision] : [])]);
+    const names = r.stringList("mesh.namespaces", DNS);
+    const chosen = r.stringMap("mesh.namespaceRevisions");
+    for (const [ns, rev] of Object.entries(chosen)) {
+        if (!names.includes(ns)) {
+            r.error(
+                `mesh.namespaceRevisions.${ns}`,
+                `names a namespace that is not in mesh.namespaces (${names.join(", ") || "empty"})`,
+            );
+        }
+        const wanted = rev === "default" ? "" : rev;
+        if (!revisions.has(wanted)) {
+            const known = [...revisions].map((x) => (x === "" ? "default" : x)).join(", ");
+            r.error(
+                `mesh.namespaceRevisions.${ns}`,
+                `revision ${JSON.stringify(rev)} is not installed; installed revisions: ${known}`,
+            );
+        }
+    }
+    const reserved = [rootNamespace, gateway.namespace, ...RESERVED_NAMESPACES];
+    names.forEach((ns, i) => {
+        if (reserved.includes(ns)) {
+            r.error(
+                `mesh.namespaces[${i}]`,
+                `${JSON.stringify(ns)} is reserved for the platform; choose an application namespace`,
+            );
+        }
+    });
+    const namespaces = names.map((name) => {
+        const rev = chosen[name];
+        return { name, revision: rev === undefined || rev === "default" ? primary.revision : rev };
+    });
+
+    return {
+        chartRepository: r.string("istio.chartRepository", {
+            pattern: /^(https?|oci):\/\/\S+$/,
+            patternHint: "an http(s):// or oci:// repository URL",
+        }),
+        rootNamespace,
+        primary,
+        canary,
+        istiod: scaling(r, "istiod"),
+        gateway,
+        mesh,
+        namespaces,
+    };
+}

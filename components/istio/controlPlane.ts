@@ -1,0 +1,158 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { PeerAuthentication } from "../crds";
+import { MESH_DEFAULT_PEER_AUTHENTICATION, injectionLabels } from "../shared/names";
+import { AppNamespace, ControlPlaneRevision, IstioConfig } from "./config";
+import { baseValues, gatewayValues, istiodReleaseName, istiodValues } from "./values";
+
+export interface ControlPlaneArgs {
+    config: IstioConfig;
+    provider: k8s.Provider;
+    /** Application namespaces to create and label; `config.namespaces` plus any a component adds. */
+    namespaces: AppNamespace[];
+}
+
+const WEBHOOK_TYPES = [
+    "kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration",
+    "kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfiguration",
+];
+
+/**
+ * istiod injects its CA bundle into its webhook configurations at runtime (and, for validators,
+ * would flip failurePolicy if we did not pin it). Without this every `pulumi up` would show a diff
+ * and re-applying would wipe the CA bundle, so Pulumi leaves those fields to istiod.
+ */
+export const ignoreIstiodOwnedWebhookFields: pulumi.ResourceTransform = (args) => {
+    if (!WEBHOOK_TYPES.includes(args.type)) {
+        return undefined;
+    }
+    return {
+        props: args.props,
+        opts: pulumi.mergeOptions(args.opts, {
+            ignoreChanges: ["webhooks[*].clientConfig.caBundle", "webhooks[*].failurePolicy"],
+        }),
+    };
+};
+
+/**
+ * The Istio control plane from the official Helm charts, in dependency order:
+ * root namespace -> base (CRDs) -> istiod (one chart per revision) -> ingress gateway, mesh-wide
+ * PeerAuthentication and the labelled application namespaces.
+ */
+export class ControlPlane extends pulumi.ComponentResource {
+    /** Everything that must be ready before Istio resources or injected workloads are created. */
+    public readonly ready: pulumi.Resource[];
+    public readonly rootNamespace: pulumi.Output<string>;
+    public readonly gatewayNamespace: pulumi.Output<string>;
+    public readonly gatewayServiceName: pulumi.Output<string>;
+    /** Application namespace names, keyed by the configured name (values resolve once created). */
+    public readonly namespaces: Record<string, pulumi.Output<string>>;
+
+    constructor(name: string, args: ControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("istio-mesh:istio:ControlPlane", name, {}, opts);
+        const cfg = args.config;
+        const k8sOpts = { parent: this, provider: args.provider };
+        const repositoryOpts = { repo: cfg.chartRepository };
+
+        const rootNs = new k8s.core.v1.Namespace(
+            `${name}-root-namespace`,
+            { metadata: { name: cfg.rootNamespace } },
+            k8sOpts,
+        );
+
+        const base = new k8s.helm.v4.Chart(
+            `${name}-base`,
+            {
+                name: "istio-base",
+                chart: "base",
+                version: cfg.primary.version,
+                repositoryOpts,
+                namespace: rootNs.metadata.name,
+                values: baseValues(cfg),
+            },
+            { ...k8sOpts, transforms: [ignoreIstiodOwnedWebhookFields] },
+        );
+
+        const istiod = (cp: ControlPlaneRevision, role: string): k8s.helm.v4.Chart =>
+            new k8s.helm.v4.Chart(
+                `${name}-${role}`,
+                {
+                    name: istiodReleaseName(cp.revision),
+                    chart: "istiod",
+                    version: cp.version,
+                    repositoryOpts,
+                    namespace: rootNs.metadata.name,
+                    values: istiodValues(cfg, cp),
+                },
+                { ...k8sOpts, dependsOn: [base], transforms: [ignoreIstiodOwnedWebhookFields] },
+            );
+        const primary = istiod(cfg.primary, "istiod");
+        const byRevision = new Map<string, k8s.helm.v4.Chart>([[cfg.primary.revision, primary]]);
+        if (cfg.canary) {
+            byRevision.set(cfg.canary.revision, istiod(cfg.canary, "istiod-canary"));
+        }
+        const allIstiod = [...byRevision.values()];
+
+        const gatewayNs = new k8s.core.v1.Namespace(
+            `${name}-gateway-namespace`,
+            { metadata: { name: cfg.gateway.namespace } },
+            k8sOpts,
+        );
+        // The gateway's pods are created with `image: auto` and only become Envoy through the
+        // injection webhook, so the chart must wait for istiod to serve it.
+        const gateway = new k8s.helm.v4.Chart(
+            `${name}-gateway`,
+            {
+                name: cfg.gateway.name,
+                chart: "gateway",
+                version: cfg.primary.version,
+                repositoryOpts,
+                namespace: gatewayNs.metadata.name,
+                values: gatewayValues(cfg),
+            },
+            { ...k8sOpts, dependsOn: [primary] },
+        );
+
+        new PeerAuthentication(
+            `${name}-peer-authentication`,
+            {
+                metadata: { name: MESH_DEFAULT_PEER_AUTHENTICATION, namespace: rootNs.metadata.name },
+                spec: { mtls: { mode: cfg.mesh.mtls } },
+            },
+            { ...k8sOpts, dependsOn: allIstiod },
+        );
+
+        this.namespaces = {};
+        for (const ns of args.namespaces) {
+            const owner = byRevision.get(ns.revision) ?? primary;
+            const resource = appNamespace(`${name}-ns-${ns.name}`, ns, { ...k8sOpts, dependsOn: [owner] });
+            this.namespaces[ns.name] = resource.metadata.name;
+        }
+
+        this.ready = [...allIstiod];
+        this.rootNamespace = rootNs.metadata.name;
+        this.gatewayNamespace = gatewayNs.metadata.name;
+        // Depends on the chart so that consumers of the name wait for the gateway to exist.
+        this.gatewayServiceName = pulumi.output(gateway.resources).apply(() => cfg.gateway.name);
+        this.registerOutputs({
+            rootNamespace: this.rootNamespace,
+            gatewayNamespace: this.gatewayNamespace,
+            gatewayServiceName: this.gatewayServiceName,
+            namespaces: this.namespaces,
+        });
+    }
+}
+
+/** Namespaces that exist in every cluster are labelled in place rather than created. */
+const PREEXISTING_NAMESPACES = ["default"];
+
+function appNamespace(
+    name: string,
+    ns: AppNamespace,
+    opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Namespace | k8s.core.v1.NamespacePatch {
+    const metadata = { name: ns.name, labels: injectionLabels(ns.revision) };
+    return PREEXISTING_NAMESPACES.includes(ns.name)
+        ? new k8s.core.v1.NamespacePatch(name, { metadata }, opts)
+        : new k8s.core.v1.Namespace(name, { metadata }, opts);
+}

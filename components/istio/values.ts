@@ -1,0 +1,204 @@
+/**
+ * Helm values for Istio's base, istiod and gateway charts, built from the typed stack config.
+ *
+ * Pure functions, so every environment's values can be asserted on without the Pulumi engine. The
+ * key paths are the ones the 1.30 charts read (see README "Istio charts" for the reasoning).
+ */
+import {
+    GATEWAY_PORTS,
+    JAEGER_COLLECTOR,
+    TRACING_PROVIDER,
+    gatewaySelectorLabel,
+    serviceFqdn,
+} from "../shared/names";
+import { ControlPlaneRevision, IstioConfig, ResourceSettings, ScalingSettings } from "./config";
+
+export interface K8sResources {
+    requests: { cpu: string; memory: string };
+    limits?: { cpu?: string; memory?: string };
+}
+
+export interface TopologySpreadConstraint {
+    maxSkew: number;
+    topologyKey: string;
+    whenUnsatisfiable: "ScheduleAnyway" | "DoNotSchedule";
+    labelSelector: { matchLabels: Record<string, string> };
+}
+
+export interface BaseValues {
+    defaultRevision: string;
+    global: { istioNamespace: string };
+    base: { validationFailurePolicy: "Fail" };
+}
+
+export interface MeshConfigValues {
+    accessLogFile: string;
+    accessLogEncoding: "TEXT" | "JSON";
+    enableTracing: boolean;
+    outboundTrafficPolicy: { mode: "ALLOW_ANY" | "REGISTRY_ONLY" };
+    extensionProviders: { name: string; opentelemetry: { service: string; port: number } }[];
+    defaultConfig: { holdApplicationUntilProxyStarts: boolean };
+}
+
+export interface IstiodValues {
+    revision: string;
+    global: { istioNamespace: string; proxy: { resources: K8sResources } };
+    base: { validationFailurePolicy: "Fail" };
+    pilot: {
+        autoscaleEnabled: boolean;
+        autoscaleMin: number;
+        autoscaleMax: number;
+        replicaCount: number;
+        resources: K8sResources;
+        traceSampling: number;
+        topologySpreadConstraints: TopologySpreadConstraint[];
+    };
+    meshConfig: MeshConfigValues;
+}
+
+export interface GatewayServicePort {
+    name: string;
+    port: number;
+    targetPort: number;
+    protocol: "TCP";
+    nodePort?: number;
+}
+
+/** Only top-level keys that the gateway chart's values.schema.json allows (it rejects others). */
+export interface GatewayValues {
+    revision: string;
+    service: { type: string; ports: GatewayServicePort[] };
+    autoscaling: {
+        enabled: boolean;
+        minReplicas: number;
+        maxReplicas: number;
+        targetCPUUtilizationPercentage: number;
+    };
+    replicaCount: number;
+    resources: K8sResources;
+    podDisruptionBudget: { minAvailable?: number };
+    topologySpreadConstraints: TopologySpreadConstraint[];
+}
+
+export function k8sResources(r: ResourceSettings): K8sResources {
+    const limits: { cpu?: string; memory?: string } = {};
+    if (r.limits.cpu !== "") {
+        limits.cpu = r.limits.cpu;
+    }
+    if (r.limits.memory !== "") {
+        limits.memory = r.limits.memory;
+    }
+    return Object.keys(limits).length > 0
+        ? { requests: { ...r.requests }, limits }
+        : { requests: { ...r.requests } };
+}
+
+/** Spread across hosts and zones, preferring (not requiring) it, so a small cluster still schedules. */
+export function spreadConstraints(
+    s: ScalingSettings,
+    matchLabels: Record<string, string>,
+): TopologySpreadConstraint[] {
+    if (!s.topologySpread) {
+        return [];
+    }
+    return ["kubernetes.io/hostname", "topology.kubernetes.io/zone"].map((topologyKey) => ({
+        maxSkew: 1,
+        topologyKey,
+        whenUnsatisfiable: "ScheduleAnyway" as const,
+        labelSelector: { matchLabels },
+    }));
+}
+
+/** Release name of istiod for a revision; the chart names its objects `istiod[-<revision>]`. */
+export function istiodReleaseName(revision: string): string {
+    return revision === "" ? "istiod" : `istiod-${revision}`;
+}
+
+export function baseValues(cfg: IstioConfig): BaseValues {
+    return {
+        defaultRevision: cfg.primary.revision === "" ? "default" : cfg.primary.revision,
+        global: { istioNamespace: cfg.rootNamespace },
+        // Chart v4 renders as a fresh install every time, which would flip the validators between
+        // Ignore and the Fail that istiod sets at runtime; pinning Fail removes that drift.
+        base: { validationFailurePolicy: "Fail" },
+    };
+}
+
+export function meshConfig(cfg: IstioConfig): MeshConfigValues {
+    return {
+        accessLogFile: cfg.mesh.accessLogging ? "/dev/stdout" : "",
+        accessLogEncoding: "TEXT",
+        enableTracing: true,
+        outboundTrafficPolicy: { mode: cfg.mesh.outboundTrafficPolicy },
+        extensionProviders: [
+            {
+                name: TRACING_PROVIDER,
+                opentelemetry: {
+                    service: serviceFqdn(JAEGER_COLLECTOR.service, cfg.rootNamespace),
+                    port: JAEGER_COLLECTOR.otlpGrpcPort,
+                },
+            },
+        ],
+        // Applications that call out at start-up (ratings -> MongoDB) would fail under
+        // REGISTRY_ONLY/STRICT if they started before their proxy.
+        defaultConfig: { holdApplicationUntilProxyStarts: true },
+    };
+}
+
+export function istiodValues(cfg: IstioConfig, cp: ControlPlaneRevision): IstiodValues {
+    const s = cfg.istiod;
+    return {
+        revision: cp.revision,
+        global: {
+            istioNamespace: cfg.rootNamespace,
+            proxy: { resources: k8sResources(cfg.mesh.proxyResources) },
+        },
+        base: { validationFailurePolicy: "Fail" },
+        pilot: {
+            autoscaleEnabled: s.maxReplicas > s.replicas,
+            autoscaleMin: s.replicas,
+            autoscaleMax: s.maxReplicas,
+            // Read by the chart only while autoscaling is off.
+            replicaCount: s.replicas,
+            resources: k8sResources(s.resources),
+            traceSampling: cfg.mesh.tracingSamplingPercent,
+            topologySpreadConstraints: spreadConstraints(s, {
+                app: "istiod",
+                "istio.io/rev": cp.revision === "" ? "default" : cp.revision,
+            }),
+        },
+        meshConfig: meshConfig(cfg),
+    };
+}
+
+export function gatewayValues(cfg: IstioConfig): GatewayValues {
+    const g = cfg.gateway;
+    const nodePorts = g.serviceType === "ClusterIP" ? undefined : g.nodePorts;
+    const port = (name: string, n: number, nodePort?: number): GatewayServicePort =>
+        nodePort !== undefined && g.serviceType === "NodePort"
+            ? { name, port: n, targetPort: n, protocol: "TCP", nodePort }
+            : { name, port: n, targetPort: n, protocol: "TCP" };
+    const s = g.scaling;
+    return {
+        revision: cfg.primary.revision,
+        service: {
+            type: g.serviceType,
+            ports: [
+                port("status-port", GATEWAY_PORTS.status),
+                port("http2", GATEWAY_PORTS.http, nodePorts?.http),
+                port("https", GATEWAY_PORTS.https, nodePorts?.https),
+            ],
+        },
+        autoscaling: {
+            enabled: s.maxReplicas > s.replicas,
+            minReplicas: s.replicas,
+            maxReplicas: s.maxReplicas,
+            targetCPUUtilizationPercentage: 80,
+        },
+        replicaCount: s.replicas,
+        resources: k8sResources(s.resources),
+        // The chart renders the PDB only when more than one replica is guaranteed.
+        podDisruptionBudget: s.replicas > 1 ? { minAvailable: 1 } : {},
+        topologySpreadConstraints: spreadConstraints(s, { istio: gatewaySelectorLabel(g.name) }),
+    };
+}

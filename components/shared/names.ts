@@ -1,0 +1,33 @@
+/**
+ * Names that more than one component relies on. Each is written once here, because a mismatch
+ * between, say, the mesh config's tracing provider and the Telemetry resource that enables it fails
+ * silently on a cluster (no traces, no error).
+ */
+
+/** Name of the mesh-config extension provider that exports traces to Jaeger. */
+export const TRACING_PROVIDER = "jaeger";
+
+/** The Jaeger collector Service (OTLP/gRPC) that the tracing provider sends spans to. */
+export const JAEGER_COLLECTOR = { service: "jaeger-collector", otlpGrpcPort: 4317 } as const;
+
+/** The conventional name of mesh-wide policies in the root namespace. */
+export const MESH_DEFAULT_TELEMETRY = "mesh-default";
+export const MESH_DEFAULT_PEER_AUTHENTICATION = "default";
+
+/** Ports of the gateway chart's Service (80/443, not the 8080 of the upstream Bookinfo sample). */
+export const GATEWAY_PORTS = { http: 80, https: 443, status: 15021 } as const;
+
+/** Namespace labels that select a control-plane revision for sidecar injection. */
+export function injectionLabels(revision: string): Record<string, string> {
+    return revision === "" ? { "istio-injection": "enabled" } : { "istio.io/rev": revision };
+}
+
+/** The `istio=` label value the gateway chart gives its pods: the release name without "istio-". */
+export function gatewaySelectorLabel(releaseName: string): string {
+    return releaseName.replace(/^istio-/, "");
+}
+
+/** Fully qualified in-cluster DNS name of a Service. */
+export function serviceFqdn(name: string, namespace: string): string {
+    return `${name}.${namespace}.svc.cluster.local`;
+}

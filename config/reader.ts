@@ -1,0 +1,306 @@
+/**
+ * A reader over the raw stack configuration that validates while it reads.
+ *
+ * Every accessor records an error instead of throwing, so that one `pulumi up` reports every bad
+ * value at once. Every path it reads is remembered, which lets {@link ConfigReader.unknownKeys}
+ * report typos (`istio.verison`) that would otherwise be silently ignored.
+ */
+
+export type RawConfig = Record<string, unknown>;
+
+export interface ConfigIssue {
+    key: string;
+    message: string;
+}
+
+/** Thrown by the program when the stack config is invalid; the message lists every issue. */
+export class ConfigError extends Error {
+    constructor(
+        public readonly issues: ConfigIssue[],
+        stack?: string,
+    ) {
+        super(formatIssues(issues, stack));
+        this.name = "ConfigError";
+    }
+}
+
+export function formatIssues(issues: ConfigIssue[], stack?: string): string {
+    const where = stack ? ` for stack '${stack}'` : "";
+    const lines = issues.map((i) => `  - ${i.key}: ${i.message}`);
+    return [
+        `invalid configuration${where} (${issues.length} problem(s)); nothing was deployed:`,
+        ...lines,
+    ].join("\n");
+}
+
+/** Renders a value the way a user would have typed it, for error messages. */
+export function show(value: unknown): string {
+    if (typeof value === "string") {
+        return JSON.stringify(value);
+    }
+    return JSON.stringify(value) ?? String(value);
+}
+
+interface NumberRule {
+    min?: number;
+    max?: number;
+}
+
+/** Kubernetes DNS-1123 label: namespaces, release names, revisions. */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Kubernetes resource quantities as used for CPU and memory requests and limits. */
+export const QUANTITY = /^([0-9]+(\.[0-9]+)?|\.[0-9]+)(m|k|Ki|M|Mi|G|Gi|T|Ti|P|Pi|E|Ei)?$/;
+/** A semantic version without a leading "v" (Helm chart versions of Istio). */
+export const SEMVER = /^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$/;
+
+export class ConfigReader {
+    readonly issues: ConfigIssue[] = [];
+    private readonly consumed = new Set<string>();
+    /** Paths below which any content is accepted (free-form maps read as a whole). */
+    private readonly openPrefixes = new Set<string>();
+
+    constructor(private readonly raw: RawConfig) {}
+
+    error(key: string, message: string): void {
+        this.issues.push({ key, message });
+    }
+
+    /** Whether a value is present at the path (after project defaults were applied). */
+    has(path: string): boolean {
+        return this.lookup(path) !== undefined;
+    }
+
+    string(
+        path: string,
+        rule: { oneOf?: readonly string[]; pattern?: RegExp; patternHint?: string } = {},
+    ): string {
+        const v = this.required(path);
+        if (v === undefined) {
+            return "";
+        }
+        if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") {
+            this.error(path, `expected a string, got ${show(v)}`);
+            return "";
+        }
+        const s = String(v);
+        if (rule.oneOf && !rule.oneOf.includes(s)) {
+            this.error(path, `${show(s)} is not allowed; allowed values: ${rule.oneOf.join(", ")}`);
+        } else if (rule.pattern && s !== "" && !rule.pattern.test(s)) {
+            this.error(path, `${show(s)} is not valid; expected ${rule.patternHint ?? rule.pattern.source}`);
+        }
+        return s;
+    }
+
+    /** One of a fixed set of values, typed as that union. */
+    choice<T extends string>(path: string, allowed: readonly T[]): T {
+        const s = this.string(path, { oneOf: allowed });
+        return (allowed.includes(s as T) ? s : allowed[0]) as T;
+    }
+
+    bool(path: string): boolean {
+        const v = this.required(path);
+        if (v === undefined) {
+            return false;
+        }
+        if (typeof v === "boolean") {
+            return v;
+        }
+        if (v === "true" || v === "false") {
+            return v === "true";
+        }
+        this.error(path, `expected true or false, got ${show(v)}`);
+        return false;
+    }
+
+    int(path: string, rule: NumberRule = {}): number {
+        const n = this.numeric(path, rule);
+        if (n !== undefined && !Number.isInteger(n)) {
+            this.error(path, `expected a whole number, got ${show(this.lookup(path))}`);
+        }
+        return n ?? 0;
+    }
+
+    number(path: string, rule: NumberRule = {}): number {
+        return this.numeric(path, rule) ?? 0;
+    }
+
+    stringList(path: string, rule: { pattern?: RegExp; patternHint?: string } = {}): string[] {
+        const v = this.required(path);
+        if (v === undefined) {
+            return [];
+        }
+        const list = typeof v === "string" ? parseJsonList(v) : v;
+        if (!Array.isArray(list) || list.some((x) => typeof x !== "string")) {
+            this.error(path, `expected a list of strings, got ${show(v)}`);
+            return [];
+        }
+        const items = list as string[];
+        items.forEach((item, i) => {
+            if (rule.pattern && !rule.pattern.test(item)) {
+                this.error(`${path}[${i}]`, `${show(item)} is not valid; expected ${rule.patternHint}`);
+            }
+        });
+        const dupes = items.filter((x, i) => items.indexOf(x) !== i);
+        if (dupes.length > 0) {
+            this.error(path, `duplicate entries: ${[...new Set(dupes)].join(", ")}`);
+        }
+        return items;
+    }
+
+    /**
+     * A free-form map (string keys to string values). Optional: absent means empty. Its content is
+     * validated by the caller, which is why it is not listed in Pulumi.yaml's typed schema.
+     */
+    stringMap(path: string): Record<string, string> {
+        this.openPrefixes.add(path);
+        const v = this.lookup(path);
+        if (v === undefined || v === null) {
+            return {};
+        }
+        if (typeof v !== "object" || Array.isArray(v)) {
+            this.error(path, `expected a map of names to values, got ${show(v)}`);
+            return {};
+        }
+        const out: Record<string, string> = {};
+        for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+            if (typeof val !== "string" && typeof val !== "number") {
+                this.error(`${path}.${k}`, `expected a string, got ${show(val)}`);
+                continue;
+            }
+            out[k] = String(val);
+        }
+        return out;
+    }
+
+    /**
+     * Free-form structured value (for example a list of objects); the caller validates the shape.
+     * Absent means undefined.
+     */
+    structured(path: string): unknown {
+        this.openPrefixes.add(path);
+        return this.lookup(path);
+    }
+
+    /**
+     * Every leaf in the raw config that no accessor read: misspelt or unsupported keys. Top-level
+     * keys outside `known` are ignored (they may belong to other tools).
+     */
+    unknownKeys(known: readonly string[]): string[] {
+        const out: string[] = [];
+        const walk = (value: unknown, path: string): void => {
+            if (this.consumed.has(path) || this.openPrefixes.has(path)) {
+                return;
+            }
+            if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+                for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+                    walk(v, `${path}.${k}`);
+                }
+                return;
+            }
+            out.push(path);
+        };
+        for (const top of known) {
+            if (this.raw[top] !== undefined) {
+                walk(this.raw[top], top);
+            }
+        }
+        return out;
+    }
+
+    /** Reports every unread key as an error, with the closest known key as a hint. */
+    rejectUnknownKeys(known: readonly string[]): void {
+        for (const key of this.unknownKeys(known)) {
+            const hint = closest(key, [...this.consumed]);
+            this.error(key, `unknown configuration key${hint ? `; did you mean '${hint}'?` : ""}`);
+        }
+    }
+
+    private numeric(path: string, rule: NumberRule): number | undefined {
+        const v = this.required(path);
+        if (v === undefined) {
+            return undefined;
+        }
+        const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+        if (!Number.isFinite(n)) {
+            this.error(path, `expected a number, got ${show(v)}`);
+            return undefined;
+        }
+        if (rule.min !== undefined && n < rule.min) {
+            this.error(path, `${n} is too small; allowed range ${range(rule)}`);
+        } else if (rule.max !== undefined && n > rule.max) {
+            this.error(path, `${n} is too large; allowed range ${range(rule)}`);
+        }
+        return n;
+    }
+
+    private required(path: string): unknown {
+        this.consumed.add(path);
+        const v = this.lookup(path);
+        if (v === undefined || v === null) {
+            this.error(
+                path,
+                "is missing (its default is declared in Pulumi.yaml; is the project file complete?)",
+            );
+            return undefined;
+        }
+        return v;
+    }
+
+    private lookup(path: string): unknown {
+        let cur: unknown = this.raw;
+        for (const seg of path.split(".")) {
+            if (cur === null || typeof cur !== "object" || Array.isArray(cur)) {
+                return undefined;
+            }
+            cur = (cur as Record<string, unknown>)[seg];
+        }
+        return cur;
+    }
+}
+
+function range(rule: NumberRule): string {
+    return `${rule.min ?? "-∞"}..${rule.max ?? "∞"}`;
+}
+
+function parseJsonList(s: string): unknown {
+    const t = s.trim();
+    if (t === "") {
+        return [];
+    }
+    if (t.startsWith("[")) {
+        try {
+            return JSON.parse(t) as unknown;
+        } catch {
+            return s;
+        }
+    }
+    return t.split(",").map((x) => x.trim());
+}
+
+/** The candidate with the smallest edit distance, if it is close enough to be a plausible typo. */
+function closest(key: string, candidates: string[]): string | undefined {
+    let best: string | undefined;
+    let bestScore = Infinity;
+    for (const c of candidates) {
+        const d = editDistance(key, c);
+        if (d < bestScore) {
+            bestScore = d;
+            best = c;
+        }
+    }
+    return best !== undefined && bestScore <= Math.max(2, Math.floor(key.length / 4)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let prev = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const tmp = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+            prev = tmp;
+        }
+    }
+    return row[b.length];
+}

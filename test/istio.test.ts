@@ -1,0 +1,274 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { ignoreIstiodOwnedWebhookFields } from "../components/istio";
+import { GatewayValues, IstiodValues } from "../components/istio/values";
+import { JAEGER_COLLECTOR, TRACING_PROVIDER } from "../components/shared/names";
+import { byType, evaluateStack, nameOf, one } from "./support/stacks";
+
+const CHART = "kubernetes:helm.sh/v4:Chart";
+const NAMESPACE = "kubernetes:core/v1:Namespace";
+
+/** The keys the 1.30 gateway chart's values.schema.json accepts at the top level. */
+const GATEWAY_SCHEMA_KEYS = [
+    "additionalContainers",
+    "affinity",
+    "annotations",
+    "autoscaling",
+    "compatibilityVersion",
+    "containerSecurityContext",
+    "defaultRevision",
+    "enabled",
+    "env",
+    "envVarFrom",
+    "global",
+    "imagePullPolicy",
+    "imagePullSecrets",
+    "initContainers",
+    "kind",
+    "labels",
+    "lifecycle",
+    "minReadySeconds",
+    "name",
+    "networkGateway",
+    "networkGatewayPorts",
+    "nodeSelector",
+    "pilot",
+    "platform",
+    "podAnnotations",
+    "podDisruptionBudget",
+    "priorityClassName",
+    "profile",
+    "rbac",
+    "readinessProbe",
+    "replicaCount",
+    "resources",
+    "revision",
+    "runAsRoot",
+    "securityContext",
+    "service",
+    "serviceAccount",
+    "strategy",
+    "terminationGracePeriodSeconds",
+    "tolerations",
+    "topologySpreadConstraints",
+    "unprivilegedPort",
+    "volumeMounts",
+    "volumes",
+];
+
+describe("Istio control plane", () => {
+    it("installs base, istiod and gateway from the official repository at the configured version", async () => {
+        const ev = await evaluateStack("dev");
+        const charts = byType(ev, CHART).map((c) => ({
+            chart: c.inputs.chart,
+            release: c.inputs.name,
+            version: c.inputs.version,
+            repo: (c.inputs.repositoryOpts as { repo: string }).repo,
+            namespace: c.inputs.namespace,
+        }));
+        const repo = "https://istio-release.storage.googleapis.com/charts";
+        assert.deepStrictEqual(
+            charts.sort((a, b) => String(a.chart).localeCompare(String(b.chart))),
+            [
+                { chart: "base", release: "istio-base", version: "1.30.5", repo, namespace: "istio-system" },
+                {
+                    chart: "gateway",
+                    release: "istio-ingressgateway",
+                    version: "1.30.5",
+                    repo,
+                    namespace: "istio-ingress",
+                },
+                { chart: "istiod", release: "istiod", version: "1.30.5", repo, namespace: "istio-system" },
+            ],
+        );
+    });
+
+    it("orders CRDs before istiod, and istiod before the gateway and Istio resources", async () => {
+        const ev = await evaluateStack("dev");
+        const deps = (type: string, name: string) => one(ev, type, name).dependsOn.map((u) => nameOf(ev, u));
+        assert.deepStrictEqual(deps(CHART, "istio-istiod"), ["istio-base"]);
+        assert.deepStrictEqual(deps(CHART, "istio-gateway"), ["istio-istiod"]);
+        assert.deepStrictEqual(
+            deps("kubernetes:security.istio.io/v1:PeerAuthentication", "istio-peer-authentication"),
+            ["istio-istiod"],
+        );
+    });
+
+    it("parents every child to its component and uses the explicit provider", async () => {
+        const ev = await evaluateStack("dev");
+        const component = one(ev, "istio-mesh:istio:ControlPlane", "istio");
+        const provider = one(ev, "pulumi:providers:kubernetes", "cluster-provider");
+        const children = ev.resources.filter((r) => r.name.startsWith("istio-"));
+        assert.ok(children.length >= 6);
+        for (const child of children) {
+            assert.strictEqual(child.parent, component.urn, `${child.name} parent`);
+            if (child.custom || child.type === CHART) {
+                assert.strictEqual(child.provider, provider.urn, `${child.name} provider`);
+            }
+        }
+    });
+
+    it("pins validation failurePolicy and leaves istiod-owned webhook fields alone", () => {
+        for (const type of ["ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"]) {
+            const result = ignoreIstiodOwnedWebhookFields({
+                type: `kubernetes:admissionregistration.k8s.io/v1:${type}`,
+                name: "x",
+                custom: true,
+                props: { webhooks: [] },
+                opts: {},
+            }) as pulumi.ResourceTransformResult;
+            assert.deepStrictEqual(result.opts?.ignoreChanges, [
+                "webhooks[*].clientConfig.caBundle",
+                "webhooks[*].failurePolicy",
+            ]);
+        }
+        const other = ignoreIstiodOwnedWebhookFields({
+            type: "kubernetes:apps/v1:Deployment",
+            name: "x",
+            custom: true,
+            props: {},
+            opts: {},
+        });
+        assert.strictEqual(other, undefined);
+    });
+
+    it("wires the tracing provider to the Jaeger collector and sets egress and access logs", async () => {
+        const ev = await evaluateStack("prod");
+        const values = one(ev, CHART, "istio-istiod").inputs.values as IstiodValues;
+        assert.deepStrictEqual(values.meshConfig.extensionProviders, [
+            {
+                name: TRACING_PROVIDER,
+                opentelemetry: {
+                    service: `${JAEGER_COLLECTOR.service}.istio-system.svc.cluster.local`,
+                    port: 4317,
+                },
+            },
+        ]);
+        assert.strictEqual(values.meshConfig.outboundTrafficPolicy.mode, "REGISTRY_ONLY");
+        assert.strictEqual(values.meshConfig.accessLogFile, "/dev/stdout");
+        assert.strictEqual(values.base.validationFailurePolicy, "Fail");
+        const base = one(ev, CHART, "istio-base").inputs.values as {
+            base: { validationFailurePolicy: string };
+        };
+        assert.strictEqual(base.base.validationFailurePolicy, "Fail");
+    });
+
+    it("sizes dev small with a NodePort gateway on fixed ports", async () => {
+        const ev = await evaluateStack("dev");
+        const gw = one(ev, CHART, "istio-gateway").inputs.values as GatewayValues;
+        assert.strictEqual(gw.service.type, "NodePort");
+        assert.deepStrictEqual(
+            gw.service.ports.map((p) => [p.name, p.port, p.nodePort]),
+            [
+                ["status-port", 15021, undefined],
+                ["http2", 80, 30080],
+                ["https", 443, 30443],
+            ],
+        );
+        assert.strictEqual(gw.autoscaling.enabled, false);
+        assert.strictEqual(gw.replicaCount, 1);
+        const istiod = one(ev, CHART, "istio-istiod").inputs.values as IstiodValues;
+        assert.strictEqual(istiod.pilot.autoscaleEnabled, false);
+        assert.strictEqual(istiod.pilot.replicaCount, 1);
+        assert.strictEqual(istiod.pilot.traceSampling, 100);
+    });
+
+    it("makes prod highly available: autoscaling from 2, PDBs, topology spread, LoadBalancer", async () => {
+        const ev = await evaluateStack("prod");
+        const istiod = one(ev, CHART, "istio-istiod").inputs.values as IstiodValues;
+        assert.deepStrictEqual(
+            [istiod.pilot.autoscaleEnabled, istiod.pilot.autoscaleMin, istiod.pilot.autoscaleMax],
+            [true, 2, 5],
+        );
+        assert.deepStrictEqual(
+            istiod.pilot.topologySpreadConstraints.map((c) => c.topologyKey),
+            ["kubernetes.io/hostname", "topology.kubernetes.io/zone"],
+        );
+        const gw = one(ev, CHART, "istio-gateway").inputs.values as GatewayValues;
+        assert.strictEqual(gw.service.type, "LoadBalancer");
+        assert.ok(gw.service.ports.every((p) => p.nodePort === undefined));
+        assert.deepStrictEqual(gw.autoscaling, {
+            enabled: true,
+            minReplicas: 3,
+            maxReplicas: 10,
+            targetCPUUtilizationPercentage: 80,
+        });
+        assert.deepStrictEqual(gw.podDisruptionBudget, { minAvailable: 1 });
+        assert.deepStrictEqual(gw.topologySpreadConstraints[0].labelSelector.matchLabels, {
+            istio: "ingressgateway",
+        });
+    });
+
+    it("gives the gateway chart only keys its values schema accepts", async () => {
+        for (const stack of ["dev", "staging", "prod"]) {
+            const gw = one(await evaluateStack(stack), CHART, "istio-gateway").inputs.values as object;
+            for (const key of Object.keys(gw)) {
+                assert.ok(
+                    GATEWAY_SCHEMA_KEYS.includes(key),
+                    `${stack}: gateway value ${key} is not in the chart schema`,
+                );
+            }
+        }
+    });
+
+    it("creates labelled application namespaces only after their revision's istiod", async () => {
+        const ev = await evaluateStack("dev", [
+            { key: "istio.canary.version", value: "1.31.0" },
+            { key: "istio.canary.revision", value: "1-31-0" },
+            { key: "mesh.namespaces[0]", value: "shop" },
+            { key: "mesh.namespaces[1]", value: "payments" },
+            { key: "mesh.namespaceRevisions.payments", value: "1-31-0" },
+        ]);
+        const shop = one(ev, NAMESPACE, "istio-ns-shop");
+        const payments = one(ev, NAMESPACE, "istio-ns-payments");
+        assert.deepStrictEqual((shop.inputs.metadata as { labels: object }).labels, {
+            "istio-injection": "enabled",
+        });
+        assert.deepStrictEqual((payments.inputs.metadata as { labels: object }).labels, {
+            "istio.io/rev": "1-31-0",
+        });
+        assert.deepStrictEqual(
+            shop.dependsOn.map((u) => nameOf(ev, u)),
+            ["istio-istiod"],
+        );
+        assert.deepStrictEqual(
+            payments.dependsOn.map((u) => nameOf(ev, u)),
+            ["istio-istiod-canary"],
+        );
+        const canary = one(ev, CHART, "istio-istiod-canary");
+        assert.strictEqual(canary.inputs.name, "istiod-1-31-0");
+        assert.strictEqual(canary.inputs.version, "1.31.0");
+        assert.strictEqual((canary.inputs.values as IstiodValues).revision, "1-31-0");
+    });
+
+    it("labels the pre-existing default namespace in place instead of creating it", async () => {
+        const ev = await evaluateStack("dev", [{ key: "mesh.namespaces[0]", value: "default" }]);
+        const patch = one(ev, "kubernetes:core/v1:NamespacePatch", "istio-ns-default");
+        assert.strictEqual((patch.inputs.metadata as { name: string }).name, "default");
+        assert.strictEqual(byType(ev, NAMESPACE).filter((n) => n.name === "istio-ns-default").length, 0);
+    });
+
+    it("keeps the kind kubeconfig secret and hands it to the provider", async () => {
+        const ev = await evaluateStack("dev");
+        const kind = one(ev, "command:local:Command", "cluster-kind");
+        assert.ok(String(kind.inputs.stdin).includes("containerPort: 30080"));
+        assert.ok(String(kind.inputs.stdin).includes("hostPort: 8080"));
+        const provider = one(ev, "pulumi:providers:kubernetes", "cluster-provider");
+        const kubeconfig = provider.inputs.kubeconfig as Record<string, unknown>;
+        assert.ok(
+            kubeconfig && typeof kubeconfig === "object" && "value" in kubeconfig,
+            "kubeconfig must be secret",
+        );
+    });
+
+    it("targets an existing cluster through the configured kubeconfig and context", async () => {
+        const ev = await evaluateStack("prod", [
+            { key: "cluster.kubeconfig", value: "/etc/mesh/kubeconfig" },
+            { key: "cluster.context", value: "prod-eu" },
+        ]);
+        assert.strictEqual(byType(ev, "command:local:Command").length, 0);
+        const provider = one(ev, "pulumi:providers:kubernetes", "cluster-provider");
+        assert.strictEqual(provider.inputs.kubeconfig, "/etc/mesh/kubeconfig");
+        assert.strictEqual(provider.inputs.context, "prod-eu");
+    });
+});

@@ -1,0 +1,73 @@
+/**
+ * Evaluates stacks under the mock runtime for tests. Evaluations of the same stack and overrides
+ * are cached: the program is deterministic, and the Pulumi runtime allows one evaluation at a time.
+ */
+import { ConfigIssue, RawConfig, parseStackConfig } from "../../config";
+import { CapturedResource, Evaluation, evaluate } from "../../tools/lib/mockRuntime";
+import { Rendered, render } from "../../tools/lib/render";
+import { Override, loadStackConfig } from "../../tools/lib/stackFiles";
+
+const cache = new Map<string, Promise<Evaluation>>();
+let queue: Promise<unknown> = Promise.resolve();
+
+export function evaluateStack(
+    stack: string,
+    overrides: Override[] = [],
+    usePaths = true,
+): Promise<Evaluation> {
+    const key = JSON.stringify([stack, overrides, usePaths]);
+    let hit = cache.get(key);
+    if (!hit) {
+        const run = queue.then(() => evaluate(loadStackConfig(stack, overrides, usePaths)));
+        queue = run.catch(() => undefined);
+        hit = run;
+        cache.set(key, hit);
+    }
+    return hit;
+}
+
+export async function renderStack(stack: string, overrides: Override[] = []): Promise<Rendered> {
+    return render(await evaluateStack(stack, overrides));
+}
+
+/** The raw config a stack hands the program, keyed without the project prefix. */
+export function rawConfig(stack: string, overrides: Override[] = []): RawConfig {
+    const loaded = loadStackConfig(stack, overrides, true);
+    const raw: RawConfig = {};
+    for (const [k, v] of Object.entries(loaded.values)) {
+        if (k.startsWith(`${loaded.project}:`)) {
+            raw[k.slice(loaded.project.length + 1)] = v;
+        }
+    }
+    return raw;
+}
+
+/** Parses a stack's config with overrides (by path) and returns the issues, or [] when valid. */
+export function configIssues(
+    stack: string,
+    overrides: Record<string, string | number | boolean>,
+): ConfigIssue[] {
+    const list = Object.entries(overrides).map(([key, value]) => ({ key, value: String(value) }));
+    const result = parseStackConfig(rawConfig(stack, list), stack);
+    return result.ok ? [] : result.issues;
+}
+
+export function byType(ev: Evaluation, type: string): CapturedResource[] {
+    return ev.resources.filter((r) => r.type === type);
+}
+
+export function one(ev: Evaluation, type: string, name: string): CapturedResource {
+    const found = ev.resources.filter((r) => r.type === type && r.name === name);
+    if (found.length !== 1) {
+        const names = byType(ev, type).map((r) => r.name);
+        throw new Error(
+            `expected one ${type} named ${name}, found ${found.length} (have: ${names.join(", ")})`,
+        );
+    }
+    return found[0];
+}
+
+/** Resolves a URN to the captured resource's name, for readable dependency assertions. */
+export function nameOf(ev: Evaluation, urn: string): string {
+    return ev.resources.find((r) => r.urn === urn)?.name ?? urn;
+}

@@ -1,0 +1,151 @@
+/**
+ * Runs the Pulumi program under Pulumi's mock runtime and records what it declares: every
+ * resource with its inputs, parent and dependencies, and the stack outputs. No engine, no provider
+ * plugin, no cluster.
+ *
+ * The mocks answer the way the real providers would where the program depends on it (a provider's
+ * secret outputs come back secret), and any unexpected invoke fails loudly.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { LoadedConfig, asProgramConfig } from "./stackFiles";
+
+/** Pulumi's wire marker for a secret value. */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+export interface CapturedResource {
+    urn: string;
+    type: string;
+    name: string;
+    custom: boolean;
+    parent?: string;
+    /** Every direct dependency (explicit and through inputs). */
+    dependencies: string[];
+    /** Dependencies given with `dependsOn` (not implied by an input). */
+    dependsOn: string[];
+    provider?: string;
+    /** Inputs as registered; secret values keep Pulumi's secret wrapper. */
+    inputs: Record<string, unknown>;
+}
+
+export interface Evaluation {
+    resources: CapturedResource[];
+    /** Stack outputs; secret values keep Pulumi's secret wrapper. */
+    outputs: Record<string, unknown>;
+}
+
+type Program = () => unknown;
+
+export function isSecretWrapper(v: unknown): v is { value: unknown } {
+    return (
+        v !== null && typeof v === "object" && (v as Record<string, unknown>)[SECRET_SIG] === SECRET_SIG_VALUE
+    );
+}
+
+function secretValue(v: unknown): Record<string, unknown> {
+    return { [SECRET_SIG]: SECRET_SIG_VALUE, value: v };
+}
+
+/** Outputs that the real providers mark secret; mirrored so tests see the same secretness. */
+const PROVIDER_SECRET_OUTPUTS: Record<
+    string,
+    Record<string, (inputs: Record<string, unknown>, name: string) => unknown>
+> = {
+    "random:index/randomPassword:RandomPassword": {
+        result: (i, n) => `mock-${n}-${"x".repeat(Number(i.length ?? 16))}`.slice(0, Number(i.length ?? 16)),
+        bcryptHash: (_i, n) => `$2a$10$mock${n}`,
+    },
+    "random:index/randomString:RandomString": {
+        result: (i, n) => `mock-${n}-${"x".repeat(Number(i.length ?? 16))}`.slice(0, Number(i.length ?? 16)),
+    },
+    "command:local:Command": {
+        stdout: (_i, n) => `# mock output of ${n}`,
+    },
+};
+
+const mocks: pulumi.runtime.Mocks = {
+    newResource(args) {
+        const inputs = args.inputs as Record<string, unknown>;
+        const state: Record<string, unknown> = { ...inputs };
+        for (const [prop, make] of Object.entries(PROVIDER_SECRET_OUTPUTS[args.type] ?? {})) {
+            state[prop] = secretValue(make(inputs, args.name));
+        }
+        if (args.type === "kubernetes:helm.sh/v4:Chart") {
+            // Chart v4 renders provider-side; offline it has no children.
+            state.resources = [];
+        }
+        return { id: `${args.name}-id`, state };
+    },
+    call(args) {
+        throw new Error(`unexpected invoke ${args.token} under the mock runtime`);
+    },
+};
+
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getCustom(): boolean;
+    getParent(): string;
+    getProvider(): string;
+    getDependenciesList(): string[];
+    getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
+    getObject(): unknown;
+}
+
+interface Monitor {
+    registerResource(req: RegisterRequest, cb: (err: unknown, resp?: { getUrn(): string }) => void): unknown;
+}
+
+interface RuntimeInternals {
+    getMonitor(): Monitor;
+    waitForRPCs(): Promise<void>;
+    deserializeProperties(o: unknown): Record<string, unknown>;
+    serializeProperties(label: string, o: unknown): Promise<Record<string, unknown>>;
+}
+
+function providerRef(ref: string): string | undefined {
+    // "urn::id" as sent by the SDK; the URN is what identifies the provider.
+    return ref === "" ? undefined : ref.split("::").slice(0, -1).join("::");
+}
+
+/**
+ * Evaluates the program once against the given config. Concurrent evaluations in one process are
+ * not supported (the Pulumi runtime state is process-wide); sequential ones are.
+ */
+export async function evaluate(config: LoadedConfig, program?: Program): Promise<Evaluation> {
+    const runtime = pulumi.runtime as unknown as RuntimeInternals;
+    await pulumi.runtime.setMocks(mocks, config.project, config.stack, false, "organization");
+    pulumi.runtime.setAllConfig(asProgramConfig(config), config.secretKeys);
+
+    const resources: CapturedResource[] = [];
+    const monitor = runtime.getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+        const propertyDeps = new Set<string>();
+        req.getPropertydependenciesMap().forEach((v) => v.getUrnsList().forEach((u) => propertyDeps.add(u)));
+        const dependencies = [...new Set(req.getDependenciesList())];
+        const record: Omit<CapturedResource, "urn"> = {
+            type: req.getType(),
+            name: req.getName(),
+            custom: req.getCustom(),
+            parent: req.getParent() || undefined,
+            dependencies,
+            dependsOn: dependencies.filter((d) => !propertyDeps.has(d)),
+            provider: providerRef(req.getProvider()),
+            inputs: runtime.deserializeProperties(req.getObject()),
+        };
+        return register(req, (err, resp) => {
+            if (!err && resp) {
+                resources.push({ urn: resp.getUrn(), ...record });
+            }
+            cb(err, resp);
+        });
+    };
+
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const main = program ?? (require("../../index") as Program);
+    const result = await Promise.resolve(main());
+    const outputs = await runtime.serializeProperties("outputs", result ?? {});
+    await runtime.waitForRPCs();
+    return { resources, outputs };
+}

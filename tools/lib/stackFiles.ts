@@ -1,0 +1,265 @@
+/**
+ * Reads Pulumi.yaml and Pulumi.<stack>.yaml the way the Pulumi CLI does before it starts the
+ * program: stack values, then `--config` overrides, then each project default written at its path
+ * where the stack leaves it unset. Encrypted values become a placeholder and stay marked secret.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+
+export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+export const SECRET_PLACEHOLDER = "[secret]";
+
+export interface ProjectConfigDeclaration {
+    type?: "string" | "integer" | "boolean" | "array";
+    default?: unknown;
+    value?: unknown;
+    description?: string;
+    items?: { type: string };
+    secret?: boolean;
+}
+
+export interface LoadedConfig {
+    project: string;
+    stack: string;
+    /** Fully qualified key ("project:key", "kubernetes:context") to value (objects stay objects). */
+    values: Record<string, unknown>;
+    /** Fully qualified keys whose value is (or contains) a secret. */
+    secretKeys: string[];
+}
+
+export interface Override {
+    key: string;
+    value: string;
+}
+
+export function readProject(root = PROJECT_ROOT): {
+    name: string;
+    config: Record<string, ProjectConfigDeclaration>;
+} {
+    const doc = parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
+        name: string;
+        config?: Record<string, ProjectConfigDeclaration>;
+    };
+    return { name: doc.name, config: doc.config ?? {} };
+}
+
+export function listStacks(root = PROJECT_ROOT): string[] {
+    return fs
+        .readdirSync(root)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+/** Splits a config path (`a.b[0]`, `["dotted.key"].x`) into segments, as `pulumi config --path` does. */
+export function parsePath(p: string): (string | number)[] {
+    const out: (string | number)[] = [];
+    const re = /([^.[\]]+)|\[(\d+)\]|\["([^"]+)"\]/g;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(p)) !== null) {
+        out.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : m[3]));
+    }
+    return out;
+}
+
+function qualify(project: string, key: string): string {
+    return key.includes(":") ? key : `${project}:${key}`;
+}
+
+function splitKey(fq: string): [string, string] {
+    const i = fq.indexOf(":");
+    return [fq.slice(0, i), fq.slice(i + 1)];
+}
+
+function getAt(root: unknown, segs: (string | number)[]): unknown {
+    let cur = root;
+    for (const s of segs) {
+        if (cur === null || typeof cur !== "object") {
+            return undefined;
+        }
+        cur = (cur as Record<string | number, unknown>)[s];
+    }
+    return cur;
+}
+
+function setAt(
+    values: Record<string, unknown>,
+    fqKey: string,
+    segs: (string | number)[],
+    value: unknown,
+): void {
+    if (segs.length === 0) {
+        values[fqKey] = value;
+        return;
+    }
+    const existing = values[fqKey];
+    let root: Record<string | number, unknown>;
+    if (existing !== null && typeof existing === "object") {
+        root = existing as Record<string | number, unknown>;
+    } else {
+        root = typeof segs[0] === "number" ? ([] as unknown as Record<number, unknown>) : {};
+    }
+    values[fqKey] = root;
+    let cur = root;
+    segs.forEach((s, i) => {
+        if (i === segs.length - 1) {
+            cur[s] = value;
+            return;
+        }
+        const next = cur[s];
+        if (next === null || typeof next !== "object") {
+            cur[s] = typeof segs[i + 1] === "number" ? [] : {};
+        }
+        cur = cur[s] as Record<string | number, unknown>;
+    });
+}
+
+/** `pulumi config set --path` turns "true"/"false" and integers into booleans and numbers. */
+function coerce(v: string): unknown {
+    if (v === "true" || v === "false") {
+        return v === "true";
+    }
+    return /^-?\d+$/.test(v) ? Number(v) : v;
+}
+
+/** Replaces `{secure: ...}` ciphertexts with a placeholder and reports whether any were found. */
+function redactSecure(v: unknown): { value: unknown; secret: boolean } {
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+        const o = v as Record<string, unknown>;
+        if (Object.keys(o).length === 1 && typeof o.secure === "string") {
+            return { value: SECRET_PLACEHOLDER, secret: true };
+        }
+        let secret = false;
+        const out: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(o)) {
+            const r = redactSecure(x);
+            out[k] = r.value;
+            secret = secret || r.secret;
+        }
+        return { value: out, secret };
+    }
+    if (Array.isArray(v)) {
+        const items = v.map(redactSecure);
+        return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
+    }
+    return { value: v, secret: false };
+}
+
+export function loadStackConfig(
+    stack: string,
+    overrides: Override[] = [],
+    usePaths = false,
+    root = PROJECT_ROOT,
+): LoadedConfig {
+    const project = readProject(root);
+    const file = path.join(root, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) {
+        const known = listStacks(root).join(", ");
+        throw new Error(`no stack file Pulumi.${stack}.yaml; known stacks: ${known}`);
+    }
+    const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const values: Record<string, unknown> = {};
+    const secretKeys = new Set<string>();
+    for (const [k, v] of Object.entries(doc.config ?? {})) {
+        const fq = qualify(project.name, k);
+        const r = redactSecure(structuredClone(v));
+        values[fq] = r.value;
+        if (r.secret) {
+            secretKeys.add(fq);
+        }
+    }
+    for (const o of overrides) {
+        if (usePaths) {
+            const segs = parsePath(o.key.includes(":") ? splitKey(o.key)[1] : o.key);
+            const top = segs.shift();
+            const fq = qualify(
+                project.name,
+                o.key.includes(":") ? `${splitKey(o.key)[0]}:${String(top)}` : String(top),
+            );
+            setAt(values, fq, segs, coerce(o.value));
+        } else {
+            values[qualify(project.name, o.key)] = o.value;
+        }
+    }
+    for (const [key, decl] of Object.entries(project.config)) {
+        const fallback = decl.default ?? decl.value;
+        if (fallback === undefined) {
+            continue;
+        }
+        const [ns, name] = splitKey(qualify(project.name, key));
+        const segs = parsePath(name);
+        const top = `${ns}:${String(segs.shift())}`;
+        if (getAt(values[top], segs) === undefined && !(segs.length === 0 && top in values)) {
+            setAt(values, top, segs, structuredClone(fallback));
+        }
+    }
+    return { project: project.name, stack, values, secretKeys: [...secretKeys] };
+}
+
+/** The config map as the language host hands it to the program: every value a string. */
+export function asProgramConfig(c: LoadedConfig): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(c.values)) {
+        out[k] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+    return out;
+}
+
+/** Parses `--stack`, `--out`, repeated `--config K=V` and `--config-path`, as the CLI tools share them. */
+export interface CommonArgs {
+    stack?: string;
+    out?: string;
+    overrides: Override[];
+    configPath: boolean;
+    rest: Map<string, string[]>;
+}
+
+export function parseArgs(argv: string[], flags: string[] = []): CommonArgs {
+    const args: CommonArgs = { overrides: [], configPath: false, rest: new Map() };
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        const [flag, inline] =
+            a.includes("=") && a.startsWith("--")
+                ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]
+                : [a, undefined];
+        const next = (): string => {
+            const v = inline ?? argv[++i];
+            if (v === undefined) {
+                throw new Error(`${flag} needs a value`);
+            }
+            return v;
+        };
+        switch (flag) {
+            case "--stack":
+            case "-s":
+                args.stack = next();
+                break;
+            case "--out":
+                args.out = next();
+                break;
+            case "--config":
+            case "-c": {
+                const kv = next();
+                const eq = kv.indexOf("=");
+                if (eq <= 0) {
+                    throw new Error(`--config expects KEY=VALUE, got ${JSON.stringify(kv)}`);
+                }
+                args.overrides.push({ key: kv.slice(0, eq), value: kv.slice(eq + 1) });
+                break;
+            }
+            case "--config-path":
+                args.configPath = true;
+                break;
+            default:
+                if (flags.includes(flag)) {
+                    const list = args.rest.get(flag) ?? [];
+                    list.push(next());
+                    args.rest.set(flag, list);
+                } else {
+                    throw new Error(`unknown option ${JSON.stringify(a)}`);
+                }
+        }
+    }
+    return args;
+}
