@@ -2,12 +2,16 @@
  * istio-mesh: composition only. Reads the validated stack config and wires the components; the
  * resource logic lives in components/.
  */
+import { Bookinfo, productPageUrl } from "./components/bookinfo";
 import { Cluster } from "./components/cluster";
 import { ControlPlane, gatewayAccess } from "./components/istio";
+import { Observability } from "./components/observability";
+import { IngressTls, httpsUrls } from "./components/tls";
 import { readStackConfig } from "./config";
 
 export = () => {
     const cfg = readStackConfig();
+    const gateway = gatewayAccess(cfg.istio, cfg.cluster);
 
     const cluster = new Cluster("cluster", {
         config: cfg.cluster,
@@ -17,15 +21,59 @@ export = () => {
     const mesh = new ControlPlane("istio", {
         provider: cluster.provider,
         config: cfg.istio,
-        namespaces: cfg.istio.namespaces,
+        namespaces: cfg.bookinfo.enabled
+            ? [
+                  ...cfg.istio.namespaces,
+                  { name: cfg.bookinfo.namespace, revision: cfg.istio.primary.revision },
+              ]
+            : cfg.istio.namespaces,
     });
+
+    // Before Bookinfo, whose Gateway takes `tls.gatewayTls` (credentialName, hosts, redirect).
+    const tls = cfg.tls.enabled
+        ? new IngressTls("tls", {
+              provider: cluster.provider,
+              config: cfg.tls,
+              gatewayNamespace: mesh.gatewayNamespace,
+          })
+        : undefined;
+
+    const observability = cfg.observability.enabled
+        ? new Observability("observability", {
+              config: cfg.observability,
+              istio: cfg.istio,
+              provider: cluster.provider,
+              controlPlane: mesh,
+              tls: tls?.gatewayTls,
+          })
+        : undefined;
+
+    const bookinfo = cfg.bookinfo.enabled
+        ? new Bookinfo("bookinfo", {
+              provider: cluster.provider,
+              config: cfg.bookinfo,
+              namespace: mesh.namespaces[cfg.bookinfo.namespace],
+              controlPlaneReady: mesh.ready,
+              ingressGateway: { releaseName: cfg.istio.gateway.name, namespace: cfg.istio.gateway.namespace },
+              tls: tls?.gatewayTls,
+          })
+        : undefined;
 
     return {
         istioVersion: cfg.istio.primary.version,
         istioRevision: cfg.istio.primary.revision === "" ? "default" : cfg.istio.primary.revision,
         canaryRevision: cfg.istio.canary?.revision,
         gatewayService: { name: mesh.gatewayServiceName, namespace: mesh.gatewayNamespace },
-        gateway: gatewayAccess(cfg.istio, cfg.cluster),
+        gateway,
         namespaces: mesh.namespaces,
+        https: tls && {
+            urls: httpsUrls(cfg.tls.hosts, cfg.istio, cfg.cluster),
+            credentialName: tls.credentialName,
+        },
+        productPageUrl: bookinfo && productPageUrl(gateway),
+        bookinfoRoutes: bookinfo?.routes,
+        observability: observability?.access,
+        kialiViewerTokens: observability?.kialiViewerTokens,
+        grafanaAdmin: observability?.grafanaAdmin,
     };
 };

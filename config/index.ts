@@ -1,6 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, parseClusterConfig } from "../components/cluster/config";
+import { BookinfoConfig, parseBookinfoConfig } from "../components/bookinfo/config";
 import { IstioConfig, parseIstioConfig } from "../components/istio/config";
+import { ObservabilityConfig, parseObservabilityConfig } from "../components/observability/config";
+import { httpsHosts } from "../components/observability/access";
+import { TlsConfig, parseTlsConfig } from "../components/tls/config";
+import { gatewayTlsIssues } from "../components/tls/hosts";
 import { ConfigError, ConfigIssue, ConfigReader, RawConfig } from "./reader";
 
 export { ConfigError, formatIssues } from "./reader";
@@ -11,10 +16,22 @@ export interface StackConfig {
     stack: string;
     cluster: ClusterConfig;
     istio: IstioConfig;
+    observability: ObservabilityConfig;
+    bookinfo: BookinfoConfig;
+    tls: TlsConfig;
 }
 
 /** The structured config keys this program owns (each one object in the stack file). */
-export const CONFIG_SECTIONS = ["cluster", "istio", "istiod", "gateway", "mesh"] as const;
+export const CONFIG_SECTIONS = [
+    "cluster",
+    "istio",
+    "istiod",
+    "gateway",
+    "mesh",
+    "observability",
+    "bookinfo",
+    "tls",
+] as const;
 
 export type ParseResult = { ok: true; config: StackConfig } | { ok: false; issues: ConfigIssue[] };
 
@@ -24,12 +41,44 @@ export type ParseResult = { ok: true; config: StackConfig } | { ok: false; issue
  */
 export function parseStackConfig(raw: RawConfig, stack: string): ParseResult {
     const r = new ConfigReader(raw);
+    for (const key of Object.keys(raw)) {
+        const head = key.split(".")[0];
+        if (key.includes(".") && (CONFIG_SECTIONS as readonly string[]).includes(head)) {
+            // `pulumi config set istio.version x` without --path creates a flat key that the
+            // program would otherwise ignore in favour of the default.
+            r.error(key, `was set as a flat key; set it with \`pulumi config set --path ${key} <value>\``);
+        }
+    }
     const config: StackConfig = {
         stack,
         cluster: parseClusterConfig(r),
         istio: parseIstioConfig(r),
+        observability: parseObservabilityConfig(r),
+        bookinfo: parseBookinfoConfig(r),
+        tls: parseTlsConfig(r),
     };
     r.rejectUnknownKeys(CONFIG_SECTIONS);
+    if (config.bookinfo.enabled) {
+        const taken = [
+            config.istio.rootNamespace,
+            config.istio.gateway.namespace,
+            ...config.istio.namespaces.map((n) => n.name),
+        ];
+        if (taken.includes(config.bookinfo.namespace)) {
+            r.error(
+                "bookinfo.namespace",
+                `${JSON.stringify(config.bookinfo.namespace)} is already used by istio.rootNamespace, gateway.namespace or mesh.namespaces; Bookinfo needs a namespace of its own`,
+            );
+        }
+    }
+    if (config.tls.enabled) {
+        // Every host a Gateway serves with the ingress certificate must be one the certificate
+        // covers, or browsers fail the handshake: Bookinfo serves tls.hosts, the addon UIs their
+        // named hosts.
+        for (const issue of gatewayTlsIssues(httpsHosts(config.observability), config.tls.hosts)) {
+            r.error(issue.key, issue.message);
+        }
+    }
     return r.issues.length > 0 ? { ok: false, issues: r.issues } : { ok: true, config };
 }
 
@@ -43,10 +92,12 @@ export function readStackConfig(): StackConfig {
     const raw: RawConfig = {};
     for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
         const [ns, name] = key.split(":", 2);
-        if (ns !== project || !(CONFIG_SECTIONS as readonly string[]).includes(name)) {
+        if (ns !== project) {
             continue;
         }
-        raw[name] = decode(value);
+        // Only the structured sections are decoded; other keys (secrets) are read by name with
+        // getSecret where they are used, and only their names are looked at here.
+        raw[name] = (CONFIG_SECTIONS as readonly string[]).includes(name) ? decode(value) : "";
     }
     const result = parseStackConfig(raw, pulumi.getStack());
     if (!result.ok) {

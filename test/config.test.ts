@@ -148,6 +148,14 @@ describe("stack config", () => {
         });
     });
 
+    it("explains a setting made without --path instead of silently using the default", () => {
+        const result = parseStackConfig({ ...rawConfig("dev"), "istio.version": "1.30.4" }, "dev");
+        assert.ok(!result.ok);
+        expectIssues(result.issues, {
+            "istio.version": "set it with `pulumi config set --path istio.version <value>`",
+        });
+    });
+
     it("reports a missing value when the project defaults were not applied", () => {
         const result = parseStackConfig({}, "bare");
         assert.ok(!result.ok);

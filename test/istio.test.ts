@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ignoreIstiodOwnedWebhookFields } from "../components/istio";
 import { GatewayValues, IstiodValues } from "../components/istio/values";
 import { JAEGER_COLLECTOR, TRACING_PROVIDER } from "../components/shared/names";
+import { Evaluation } from "../tools/lib/mockRuntime";
 import { byType, evaluateStack, nameOf, one } from "./support/stacks";
 
 const CHART = "kubernetes:helm.sh/v4:Chart";
@@ -56,10 +57,16 @@ const GATEWAY_SCHEMA_KEYS = [
     "volumes",
 ];
 
+/** The control plane's charts (other components install charts of their own). */
+function istioCharts(ev: Evaluation) {
+    const component = one(ev, "istio-mesh:istio:ControlPlane", "istio");
+    return byType(ev, CHART).filter((c) => c.parent === component.urn);
+}
+
 describe("Istio control plane", () => {
     it("installs base, istiod and gateway from the official repository at the configured version", async () => {
         const ev = await evaluateStack("dev");
-        const charts = byType(ev, CHART).map((c) => ({
+        const charts = istioCharts(ev).map((c) => ({
             chart: c.inputs.chart,
             release: c.inputs.name,
             version: c.inputs.version,
@@ -108,18 +115,28 @@ describe("Istio control plane", () => {
         }
     });
 
-    it("pins validation failurePolicy and leaves istiod-owned webhook fields alone", () => {
+    it("leaves istiod-owned webhook fields to istiod", () => {
         for (const type of ["ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"]) {
             const result = ignoreIstiodOwnedWebhookFields({
                 type: `kubernetes:admissionregistration.k8s.io/v1:${type}`,
                 name: "x",
                 custom: true,
-                props: { webhooks: [] },
+                props: {
+                    webhooks: [
+                        { name: "a", clientConfig: { caBundle: "", service: { name: "istiod" } } },
+                        { name: "b", clientConfig: { caBundle: "LS0tLS1CRUdJTg==" } },
+                    ],
+                },
                 opts: {},
             }) as pulumi.ResourceTransformResult;
             assert.deepStrictEqual(result.opts?.ignoreChanges, [
                 "webhooks[*].clientConfig.caBundle",
                 "webhooks[*].failurePolicy",
+            ]);
+            // The chart's empty bundle is not sent (istiod fills it in); an explicit one is kept.
+            assert.deepStrictEqual(result.props.webhooks, [
+                { name: "a", clientConfig: { service: { name: "istiod" } } },
+                { name: "b", clientConfig: { caBundle: "LS0tLS1CRUdJTg==" } },
             ]);
         }
         const other = ignoreIstiodOwnedWebhookFields({
@@ -130,6 +147,16 @@ describe("Istio control plane", () => {
             opts: {},
         });
         assert.strictEqual(other, undefined);
+    });
+
+    it("applies the webhook transform to the base and istiod charts", async () => {
+        const ev = await evaluateStack("dev");
+        const transforms = istioCharts(ev).map((c) => [c.name, c.transforms]);
+        assert.deepStrictEqual(transforms.sort(), [
+            ["istio-base", 1],
+            ["istio-gateway", 0],
+            ["istio-istiod", 1],
+        ]);
     });
 
     it("wires the tracing provider to the Jaeger collector and sets egress and access logs", async () => {
@@ -253,6 +280,7 @@ describe("Istio control plane", () => {
         const kind = one(ev, "command:local:Command", "cluster-kind");
         assert.ok(String(kind.inputs.stdin).includes("containerPort: 30080"));
         assert.ok(String(kind.inputs.stdin).includes("hostPort: 8080"));
+        assert.strictEqual(kind.inputs.logging, "stderr", "the kubeconfig on stdout must not be logged");
         const provider = one(ev, "pulumi:providers:kubernetes", "cluster-provider");
         const kubeconfig = provider.inputs.kubeconfig as Record<string, unknown>;
         assert.ok(

@@ -69,20 +69,22 @@ export class Cluster extends pulumi.ComponentResource {
         if (cfg.kind) {
             const spec = kindClusterSpec(cfg.kind, args.gatewayNodePorts);
             const clusterName = JSON.stringify(spec.name);
-            // Re-running against an existing cluster of that name adopts it instead of failing;
-            // stdout is the kubeconfig, which holds client credentials and is kept secret.
+            // Re-running against an existing cluster of that name adopts it instead of failing.
+            // stdout is the kubeconfig, which holds client credentials: it is kept secret and
+            // never logged (kind's progress goes to stderr, which is).
             const created = new command.local.Command(
                 `${name}-kind`,
                 {
                     create: [
                         `if ! kind get clusters | grep -qx ${clusterName}; then`,
-                        `  kind create cluster --config - --wait 180s >&2;`,
+                        `  kind create cluster --config=- --wait 180s >&2;`,
                         `fi;`,
                         `kind get kubeconfig --name ${clusterName}`,
                     ].join("\n"),
                     delete: `kind delete cluster --name ${clusterName}`,
                     stdin: stringify(spec),
                     triggers: [stringify(spec)],
+                    logging: command.types.enums.local.Logging.Stderr,
                 },
                 { parent: this, additionalSecretOutputs: ["stdout"] },
             );

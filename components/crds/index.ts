@@ -6,8 +6,7 @@
  * the `kubernetes:<apiVersion>:<kind>` type token of `CustomResource`, which is what the policy pack
  * matches on.
  */
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
+import { typed } from "./typed";
 import type { IAuthorizationPolicy } from "@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy";
 import type { IPeerAuthentication } from "@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication";
 import type { IDestinationRule } from "@kubernetes-models/istio/networking.istio.io/v1/DestinationRule";
@@ -24,25 +23,6 @@ export type ServiceEntrySpec = NonNullable<IServiceEntry["spec"]>;
 export type VirtualServiceSpec = NonNullable<IVirtualService["spec"]>;
 export type TelemetrySpec = NonNullable<ITelemetry["spec"]>;
 
-export interface TypedResourceArgs<Spec> {
-    metadata: k8s.types.input.meta.v1.ObjectMeta;
-    spec: pulumi.Input<Spec>;
-}
-
-/** A custom-resource class whose `spec` is typed, for one apiVersion/kind. */
-function typed<Spec>(apiVersion: string, kind: string) {
-    return class extends k8s.apiextensions.CustomResource {
-        static readonly apiVersion = apiVersion;
-        static readonly kind = kind;
-        /** The Pulumi type token, as policies and tests see it. */
-        static readonly pulumiType = `kubernetes:${apiVersion}:${kind}`;
-
-        constructor(name: string, args: TypedResourceArgs<Spec>, opts?: pulumi.CustomResourceOptions) {
-            super(name, { apiVersion, kind, metadata: args.metadata, spec: args.spec }, opts);
-        }
-    };
-}
-
 export const AuthorizationPolicy = typed<AuthorizationPolicySpec>(
     "security.istio.io/v1",
     "AuthorizationPolicy",
@@ -53,3 +33,5 @@ export const Gateway = typed<GatewaySpec>("networking.istio.io/v1", "Gateway");
 export const ServiceEntry = typed<ServiceEntrySpec>("networking.istio.io/v1", "ServiceEntry");
 export const VirtualService = typed<VirtualServiceSpec>("networking.istio.io/v1", "VirtualService");
 export const Telemetry = typed<TelemetrySpec>("telemetry.istio.io/v1", "Telemetry");
+export { Certificate, ClusterIssuer, Issuer } from "./certManager";
+export type { TypedResourceArgs } from "./typed";

@@ -1,10 +1,7 @@
-import { ConfigReader, DNS_LABEL, QUANTITY, SEMVER } from "../../config/reader";
+import { ConfigReader, DNS_LABEL, SEMVER } from "../../config/reader";
+import { ResourceSettings, readResources } from "../shared/resources";
 
-export interface ResourceSettings {
-    requests: { cpu: string; memory: string };
-    /** Empty strings mean "no limit". */
-    limits: { cpu: string; memory: string };
-}
+export type { ResourceSettings } from "../shared/resources";
 
 export interface ScalingSettings {
     /** Minimum replicas. */
@@ -70,26 +67,6 @@ const NODE_PORT = { min: 30000, max: 32767 };
 /** Namespaces Kubernetes and Istio own; an application namespace must not be one of them. */
 const RESERVED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"];
 
-function resources(r: ConfigReader, prefix: string): ResourceSettings {
-    const q = (p: string, optional: boolean) =>
-        r.string(`${prefix}.${p}`, {
-            pattern: QUANTITY,
-            patternHint: optional
-                ? "a Kubernetes quantity such as 500m or 1Gi, or empty for none"
-                : "a Kubernetes quantity such as 500m or 1Gi",
-        });
-    const out: ResourceSettings = {
-        requests: { cpu: q("requests.cpu", false), memory: q("requests.memory", false) },
-        limits: { cpu: q("limits.cpu", true), memory: q("limits.memory", true) },
-    };
-    for (const k of ["cpu", "memory"] as const) {
-        if (out.requests[k] === "") {
-            r.error(`${prefix}.requests.${k}`, "must not be empty");
-        }
-    }
-    return out;
-}
-
 function scaling(r: ConfigReader, prefix: string): ScalingSettings {
     const replicas = r.int(`${prefix}.replicas`, { min: 1, max: 50 });
     const maxReplicas = r.int(`${prefix}.maxReplicas`, { min: 1, max: 100 });
@@ -100,7 +77,7 @@ function scaling(r: ConfigReader, prefix: string): ScalingSettings {
         replicas,
         maxReplicas,
         topologySpread: r.bool(`${prefix}.topologySpread`),
-        resources: resources(r, `${prefix}.resources`),
+        resources: readResources(r, `${prefix}.resources`),
     };
 }
 
@@ -162,7 +139,7 @@ export function parseIstioConfig(r: ConfigReader): IstioConfig {
         outboundTrafficPolicy: r.choice("mesh.outboundTrafficPolicy", OUTBOUND_POLICIES),
         accessLogging: r.bool("mesh.accessLogging"),
         tracingSamplingPercent: sampling,
-        proxyResources: resources(r, "mesh.proxy.resources"),
+        proxyResources: readResources(r, "mesh.proxy.resources"),
     };
 
     const revisions = new Set([primary.revision, ...(canary ? [canary.revision] : [])]);

@@ -17,17 +17,31 @@ const WEBHOOK_TYPES = [
     "kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfiguration",
 ];
 
+interface WebhookProps {
+    webhooks?: { clientConfig?: { caBundle?: string } }[];
+}
+
 /**
- * istiod injects its CA bundle into its webhook configurations at runtime (and, for validators,
- * would flip failurePolicy if we did not pin it). Without this every `pulumi up` would show a diff
- * and re-applying would wipe the CA bundle, so Pulumi leaves those fields to istiod.
+ * istiod writes its CA bundle into its webhook configurations at runtime (and, for validators,
+ * would flip failurePolicy if the values did not pin it to Fail). The charts render `caBundle: ""`;
+ * left in, every `pulumi up` would show a diff and a server-side apply would fight istiod over the
+ * field. So Pulumi does not send the empty bundle at all, and ignores both fields on updates.
  */
 export const ignoreIstiodOwnedWebhookFields: pulumi.ResourceTransform = (args) => {
     if (!WEBHOOK_TYPES.includes(args.type)) {
         return undefined;
     }
+    const props = args.props as WebhookProps;
+    const webhooks = props.webhooks?.map((w) => {
+        if (w.clientConfig?.caBundle !== "") {
+            return w;
+        }
+        // eslint-disable-next-line @typescript-eslint/no-unused-vars
+        const { caBundle, ...clientConfig } = w.clientConfig;
+        return { ...w, clientConfig };
+    });
     return {
-        props: args.props,
+        props: webhooks ? { ...args.props, webhooks } : args.props,
         opts: pulumi.mergeOptions(args.opts, {
             ignoreChanges: ["webhooks[*].clientConfig.caBundle", "webhooks[*].failurePolicy"],
         }),

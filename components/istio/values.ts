@@ -6,17 +6,14 @@
  */
 import {
     GATEWAY_PORTS,
+    ISTIO_INGRESS_CLASS,
     JAEGER_COLLECTOR,
     TRACING_PROVIDER,
     gatewaySelectorLabel,
     serviceFqdn,
 } from "../shared/names";
-import { ControlPlaneRevision, IstioConfig, ResourceSettings, ScalingSettings } from "./config";
-
-export interface K8sResources {
-    requests: { cpu: string; memory: string };
-    limits?: { cpu?: string; memory?: string };
-}
+import { K8sResources, k8sResources } from "../shared/resources";
+import { ControlPlaneRevision, IstioConfig, ScalingSettings } from "./config";
 
 export interface TopologySpreadConstraint {
     maxSkew: number;
@@ -38,6 +35,10 @@ export interface MeshConfigValues {
     outboundTrafficPolicy: { mode: "ALLOW_ANY" | "REGISTRY_ONLY" };
     extensionProviders: { name: string; opentelemetry: { service: string; port: number } }[];
     defaultConfig: { holdApplicationUntilProxyStarts: boolean };
+    ingressClass: string;
+    ingressControllerMode: "STRICT";
+    ingressSelector: string;
+    ingressService: string;
 }
 
 export interface IstiodValues {
@@ -78,19 +79,6 @@ export interface GatewayValues {
     resources: K8sResources;
     podDisruptionBudget: { minAvailable?: number };
     topologySpreadConstraints: TopologySpreadConstraint[];
-}
-
-export function k8sResources(r: ResourceSettings): K8sResources {
-    const limits: { cpu?: string; memory?: string } = {};
-    if (r.limits.cpu !== "") {
-        limits.cpu = r.limits.cpu;
-    }
-    if (r.limits.memory !== "") {
-        limits.memory = r.limits.memory;
-    }
-    return Object.keys(limits).length > 0
-        ? { requests: { ...r.requests }, limits }
-        : { requests: { ...r.requests } };
 }
 
 /** Spread across hosts and zones, preferring (not requiring) it, so a small cluster still schedules. */
@@ -142,6 +130,12 @@ export function meshConfig(cfg: IstioConfig): MeshConfigValues {
         // Applications that call out at start-up (ratings -> MongoDB) would fail under
         // REGISTRY_ONLY/STRICT if they started before their proxy.
         defaultConfig: { holdApplicationUntilProxyStarts: true },
+        // Kubernetes Ingresses (cert-manager's HTTP-01 challenges) are served by the installed
+        // gateway only when these name it; Istio's defaults assume the release istio-ingressgateway.
+        ingressClass: ISTIO_INGRESS_CLASS,
+        ingressControllerMode: "STRICT",
+        ingressSelector: gatewaySelectorLabel(cfg.gateway.name),
+        ingressService: cfg.gateway.name,
     };
 }
 

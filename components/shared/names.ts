@@ -31,3 +31,9 @@ export function gatewaySelectorLabel(releaseName: string): string {
 export function serviceFqdn(name: string, namespace: string): string {
     return `${name}.${namespace}.svc.cluster.local`;
 }
+
+/**
+ * Ingress class istiod serves (mesh config `ingressClass`); cert-manager's HTTP-01 solver marks
+ * its challenge Ingress with it so the ingress gateway answers Let's Encrypt.
+ */
+export const ISTIO_INGRESS_CLASS = "istio";

@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
-import { CapturedResource, Evaluation, isSecretWrapper } from "./mockRuntime";
+import { CERT_MANAGER_TYPE, CapturedResource, Evaluation, isSecretWrapper } from "./mockRuntime";
 import { SECRET_PLACEHOLDER } from "./stackFiles";
 
 export interface K8sObject {
@@ -70,7 +70,11 @@ export function isK8sObject(r: CapturedResource): boolean {
 }
 
 export function isChart(r: CapturedResource): boolean {
-    return r.type === "kubernetes:helm.sh/v4:Chart" || r.type === "kubernetes:helm.sh/v3:Release";
+    return (
+        r.type === "kubernetes:helm.sh/v4:Chart" ||
+        r.type === "kubernetes:helm.sh/v3:Release" ||
+        r.type === CERT_MANAGER_TYPE
+    );
 }
 
 /** Cluster-scoped and foundational kinds first, so the file reads (and applies) top-down. */
@@ -98,12 +102,15 @@ function kindRank(kind: string): number {
 function toObject(r: CapturedResource): K8sObject {
     const obj = redact(r.inputs) as K8sObject;
     if (obj.kind === "Secret") {
+        // Every value of a Secret is redacted, secret-marked or not; its keys stay readable. A
+        // secret anywhere in `stringData` makes the whole map secret, so the keys come from inside.
         for (const field of ["data", "stringData"]) {
-            const data = obj[field] as Record<string, unknown> | string | undefined;
-            if (typeof data === "string") {
-                obj[field] = SECRET_PLACEHOLDER;
-            } else if (data) {
+            const raw = r.inputs[field];
+            const data = isSecretWrapper(raw) ? raw.value : raw;
+            if (data !== null && typeof data === "object") {
                 obj[field] = Object.fromEntries(Object.keys(data).map((k) => [k, SECRET_PLACEHOLDER]));
+            } else if (data !== undefined) {
+                obj[field] = SECRET_PLACEHOLDER;
             }
         }
     }
@@ -130,7 +137,9 @@ function compareKeys(a: string[], b: string[]): number {
 }
 
 function chartRecord(r: CapturedResource): ChartRecord {
-    const i = redact(r.inputs) as Record<string, string | undefined> & { repositoryOpts?: { repo?: string } };
+    // The cert-manager component takes its Helm release's arguments under `helmOptions`.
+    const inputs = r.type === CERT_MANAGER_TYPE ? (r.inputs.helmOptions ?? {}) : r.inputs;
+    const i = redact(inputs) as Record<string, string | undefined> & { repositoryOpts?: { repo?: string } };
     const repo = i.repositoryOpts?.repo ?? "";
     return {
         resource: r.name,

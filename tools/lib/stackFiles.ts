@@ -44,12 +44,15 @@ export function readProject(root = PROJECT_ROOT): {
     return { name: doc.name, config: doc.config ?? {} };
 }
 
+/** Stack names from the committed stack files, environments in promotion order first. */
 export function listStacks(root = PROJECT_ROOT): string[] {
+    const order = ["dev", "staging", "prod"];
+    const rank = (s: string) => (order.includes(s) ? order.indexOf(s) : order.length);
     return fs
         .readdirSync(root)
         .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined)
-        .sort();
+        .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 /** Splits a config path (`a.b[0]`, `["dotted.key"].x`) into segments, as `pulumi config --path` does. */

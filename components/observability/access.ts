@@ -1,0 +1,126 @@
+/**
+ * How an operator reaches each UI: a `kubectl port-forward` that always works, and, when a UI is
+ * exposed through the ingress gateway on a named host, its public URL. Pure, so the commands in the
+ * stack outputs can be checked against the Services that exist.
+ */
+import { ObservabilityConfig } from "./config";
+import { GRAFANA, JAEGER, JAEGER_SERVICES, KIALI, PROMETHEUS, jaegerQueryHttpPort } from "./endpoints";
+
+export const UIS = ["kiali", "grafana", "jaeger", "prometheus"] as const;
+export type Ui = (typeof UIS)[number];
+
+export interface UiAccess {
+    /** The Service the port-forward targets. */
+    service: string;
+    servicePort: number;
+    localPort: number;
+    /** Path the UI is served under ("" for the root). */
+    path: string;
+    portForward: string;
+    /** Where the browser goes while the port-forward runs. */
+    localUrl: string;
+    /** http://<host><path> when exposed on a concrete host through the ingress gateway. */
+    publicUrl?: string;
+}
+
+interface UiTarget {
+    service: string;
+    servicePort: number;
+    localPort: number;
+    path: string;
+}
+
+const TARGETS: Record<Ui, UiTarget> = {
+    kiali: { service: KIALI.instance, servicePort: KIALI.port, localPort: KIALI.port, path: KIALI.webRoot },
+    grafana: {
+        service: GRAFANA.service,
+        servicePort: GRAFANA.port,
+        localPort: GRAFANA.port,
+        path: GRAFANA.path,
+    },
+    jaeger: {
+        service: JAEGER_SERVICES.query.name,
+        servicePort: jaegerQueryHttpPort(),
+        localPort: JAEGER.ports.queryHttp,
+        path: JAEGER.basePath,
+    },
+    prometheus: {
+        service: PROMETHEUS.service,
+        servicePort: PROMETHEUS.port,
+        localPort: PROMETHEUS.port,
+        path: "",
+    },
+};
+
+export function uiTarget(ui: Ui): UiTarget {
+    return TARGETS[ui];
+}
+
+function enabled(cfg: ObservabilityConfig, ui: Ui): boolean {
+    return cfg[ui].enabled;
+}
+
+/** The host a UI is exposed on, or undefined when it is not exposed or exposed on "*". */
+export function concreteHost(cfg: ObservabilityConfig, ui: Ui): string | undefined {
+    if (ui === "prometheus") {
+        return undefined;
+    }
+    const ing = cfg[ui].ingress;
+    return ing.enabled && !ing.host.includes("*") ? ing.host : undefined;
+}
+
+/** `secureHosts`: the hosts served over HTTPS (see {@link httpsHosts}). */
+export function uiAccess(cfg: ObservabilityConfig, ns: string, ui: Ui, secureHosts: string[] = []): UiAccess {
+    const t = TARGETS[ui];
+    const host = concreteHost(cfg, ui);
+    const scheme = host !== undefined && secureHosts.includes(host) ? "https" : "http";
+    return {
+        ...t,
+        portForward: `kubectl -n ${ns} port-forward svc/${t.service} ${t.localPort}:${t.servicePort}`,
+        localUrl: `http://localhost:${t.localPort}${t.path}`,
+        ...(host ? { publicUrl: `${scheme}://${host}${t.path}` } : {}),
+    };
+}
+
+/** Access for every enabled UI. */
+export function accessAll(
+    cfg: ObservabilityConfig,
+    ns: string,
+    secureHosts: string[] = [],
+): Partial<Record<Ui, UiAccess>> {
+    const out: Partial<Record<Ui, UiAccess>> = {};
+    for (const ui of UIS) {
+        if (enabled(cfg, ui)) {
+            out[ui] = uiAccess(cfg, ns, ui, secureHosts);
+        }
+    }
+    return out;
+}
+
+/** The URL a browser should follow from a link in another UI. */
+export function browserUrl(cfg: ObservabilityConfig, ns: string, ui: Ui): string {
+    const a = uiAccess(cfg, ns, ui);
+    return a.publicUrl ?? a.localUrl;
+}
+
+/** UIs published through the ingress gateway (Prometheus never is). */
+export type ExposableUi = Exclude<Ui, "prometheus">;
+
+export function exposedUis(cfg: ObservabilityConfig): ExposableUi[] {
+    return UIS.filter(
+        (ui): ui is ExposableUi => ui !== "prometheus" && cfg[ui].enabled && cfg[ui].ingress.enabled,
+    );
+}
+
+/** Distinct hosts the UI Gateway serves. */
+export function exposedHosts(cfg: ObservabilityConfig): string[] {
+    return [...new Set(exposedUis(cfg).map((ui) => cfg[ui].ingress.host))];
+}
+
+/**
+ * The exposed hosts served over HTTPS when TLS is on: the named ones. A UI exposed on "*" stays
+ * on plain HTTP, since no certificate can cover every name a client may use.
+ */
+export function httpsHosts(cfg: ObservabilityConfig): string[] {
+    return exposedHosts(cfg).filter((h) => !h.includes("*"));
+}

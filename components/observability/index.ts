@@ -1,0 +1,378 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { Gateway, Telemetry, VirtualService } from "../crds";
+import { GatewayTls, ingressServers } from "../shared/ingress";
+import { IstioConfig } from "../istio/config";
+import { MESH_DEFAULT_TELEMETRY, TRACING_PROVIDER, gatewaySelectorLabel, serviceFqdn } from "../shared/names";
+import { Ui, UiAccess, accessAll, exposedHosts, exposedUis, httpsHosts, uiTarget } from "./access";
+import { KIALI_OIDC_SECRET_KEY, ObservabilityConfig } from "./config";
+import { GRAFANA, JAEGER, JAEGER_SERVICES, KIALI, PROMETHEUS } from "./endpoints";
+import {
+    JAEGER_LABELS,
+    JAEGER_PVC,
+    jaegerConfigYaml,
+    jaegerDeploymentSpec,
+    jaegerServiceSpec,
+} from "./jaeger";
+import { grafanaValues, kialiValues, prometheusValues } from "./values";
+
+export { parseObservabilityConfig } from "./config";
+export type { ObservabilityConfig } from "./config";
+export { UIS, exposedHosts, httpsHosts } from "./access";
+export type { Ui, UiAccess } from "./access";
+
+/** What this component needs from the control plane. */
+export interface ControlPlaneRef {
+    /** Istio is serving (CRDs, webhooks) once these exist. */
+    ready: pulumi.Resource[];
+    rootNamespace: pulumi.Output<string>;
+}
+
+export interface ObservabilityArgs {
+    config: ObservabilityConfig;
+    istio: IstioConfig;
+    provider: k8s.Provider;
+    controlPlane: ControlPlaneRef;
+    /** With TLS on, the UIs exposed on named hosts are served over HTTPS with this certificate. */
+    tls?: GatewayTls;
+}
+
+/** Name of the Gateway that exposes the UIs through the ingress gateway. */
+export const UI_GATEWAY = "observability";
+/** Suffix of that Gateway's server port names (http-observability, https-observability). */
+const UI_SERVER_SUFFIX = "-observability";
+
+/**
+ * Prometheus, Grafana, Jaeger and Kiali in the Istio root namespace, wired to each other and to
+ * the mesh: the tracing provider is switched on by a Telemetry resource, Kiali finds the other three
+ * through URLs derived from the Services that exist, and every credential lives in a Secret.
+ */
+export class Observability extends pulumi.ComponentResource {
+    /** Port-forward commands and URLs of every enabled UI. */
+    public readonly access: Partial<Record<Ui, UiAccess>>;
+    /** Kiali login tokens by viewer name (token strategy); each is a Pulumi secret. */
+    public readonly kialiViewerTokens: Record<string, pulumi.Output<string>>;
+    /** Grafana admin credentials (the password is a Pulumi secret). */
+    public readonly grafanaAdmin?: { user: string; password: pulumi.Output<string> };
+
+    constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("istio-mesh:observability:Observability", name, {}, opts);
+        const cfg = args.config;
+        const istio = args.istio;
+        const ns = istio.rootNamespace;
+        const namespace = args.controlPlane.rootNamespace;
+        const k8sOpts = { parent: this, provider: args.provider };
+        const ready = args.controlPlane.ready;
+
+        if (cfg.prometheus.enabled) {
+            new k8s.helm.v4.Chart(
+                `${name}-prometheus`,
+                {
+                    name: PROMETHEUS.release,
+                    chart: "prometheus",
+                    version: cfg.prometheus.chart.version,
+                    repositoryOpts: { repo: cfg.prometheus.chart.repository },
+                    namespace,
+                    values: prometheusValues(cfg),
+                },
+                k8sOpts,
+            );
+        }
+
+        let grafanaSecret: k8s.core.v1.Secret | undefined;
+        if (cfg.grafana.enabled) {
+            const password = new random.RandomPassword(
+                `${name}-grafana-admin-password`,
+                { length: 32, special: false },
+                { parent: this },
+            );
+            grafanaSecret = new k8s.core.v1.Secret(
+                `${name}-grafana-admin`,
+                {
+                    metadata: { name: GRAFANA.adminSecret, namespace },
+                    type: "Opaque",
+                    stringData: {
+                        [GRAFANA.userKey]: GRAFANA.adminUser,
+                        [GRAFANA.passwordKey]: password.result,
+                    },
+                },
+                k8sOpts,
+            );
+            new k8s.helm.v4.Chart(
+                `${name}-grafana`,
+                {
+                    name: GRAFANA.release,
+                    chart: "grafana",
+                    version: cfg.grafana.chart.version,
+                    repositoryOpts: { repo: cfg.grafana.chart.repository },
+                    namespace,
+                    values: grafanaValues(cfg, ns, istio.primary.version),
+                },
+                { ...k8sOpts, dependsOn: [grafanaSecret] },
+            );
+            this.grafanaAdmin = { user: GRAFANA.adminUser, password: pulumi.secret(password.result) };
+        }
+
+        let collector: k8s.core.v1.Service | undefined;
+        if (cfg.jaeger.enabled) {
+            collector = this.jaeger(name, cfg, namespace, k8sOpts);
+            new Telemetry(
+                `${name}-telemetry`,
+                {
+                    metadata: { name: MESH_DEFAULT_TELEMETRY, namespace },
+                    spec: {
+                        tracing: [
+                            {
+                                providers: [{ name: TRACING_PROVIDER }],
+                                randomSamplingPercentage: istio.mesh.tracingSamplingPercent,
+                            },
+                        ],
+                    },
+                },
+                { ...k8sOpts, dependsOn: [...ready, collector] },
+            );
+        }
+
+        this.kialiViewerTokens = {};
+        if (cfg.kiali.enabled) {
+            this.kiali(name, cfg, ns, namespace, k8sOpts, ready, grafanaSecret);
+        }
+
+        this.expose(name, cfg, istio, namespace, k8sOpts, ready, args.tls);
+
+        this.access = accessAll(cfg, ns, args.tls ? httpsHosts(cfg) : []);
+        this.registerOutputs({
+            access: this.access,
+            kialiViewerTokens: this.kialiViewerTokens,
+            grafanaAdmin: this.grafanaAdmin,
+        });
+    }
+
+    private jaeger(
+        name: string,
+        cfg: ObservabilityConfig,
+        namespace: pulumi.Output<string>,
+        k8sOpts: pulumi.CustomResourceOptions,
+    ): k8s.core.v1.Service {
+        const s = cfg.jaeger;
+        const labels = { ...JAEGER_LABELS };
+        const configYaml = jaegerConfigYaml(s);
+        const configMap = new k8s.core.v1.ConfigMap(
+            `${name}-jaeger-config`,
+            {
+                metadata: { name: JAEGER.configMap, namespace, labels },
+                data: { [JAEGER.configFile]: configYaml },
+            },
+            k8sOpts,
+        );
+        const deps: pulumi.Resource[] = [configMap];
+        if (s.persistence.enabled) {
+            deps.push(
+                new k8s.core.v1.PersistentVolumeClaim(
+                    `${name}-jaeger-data`,
+                    {
+                        metadata: { name: JAEGER_PVC, namespace, labels },
+                        spec: {
+                            accessModes: ["ReadWriteOnce"],
+                            resources: { requests: { storage: s.persistence.size } },
+                            ...(s.persistence.storageClass !== ""
+                                ? { storageClassName: s.persistence.storageClass }
+                                : {}),
+                        },
+                    },
+                    k8sOpts,
+                ),
+            );
+        }
+        new k8s.apps.v1.Deployment(
+            `${name}-jaeger`,
+            {
+                metadata: { name: JAEGER.app, namespace, labels },
+                spec: jaegerDeploymentSpec(s, configYaml),
+            },
+            { ...k8sOpts, dependsOn: deps },
+        );
+        const service = (role: keyof typeof JAEGER_SERVICES): k8s.core.v1.Service =>
+            new k8s.core.v1.Service(
+                `${name}-jaeger-${role}`,
+                {
+                    metadata: { name: JAEGER_SERVICES[role].name, namespace, labels },
+                    spec: jaegerServiceSpec(JAEGER_SERVICES[role]),
+                },
+                k8sOpts,
+            );
+        service("query");
+        service("zipkin");
+        return service("collector");
+    }
+
+    private kiali(
+        name: string,
+        cfg: ObservabilityConfig,
+        ns: string,
+        namespace: pulumi.Output<string>,
+        k8sOpts: pulumi.CustomResourceOptions,
+        ready: pulumi.Resource[],
+        grafanaSecret: k8s.core.v1.Secret | undefined,
+    ): void {
+        const k = cfg.kiali;
+        const signingKey = new random.RandomPassword(
+            // AES-256 needs exactly 32 bytes; alphanumerics are one byte each.
+            `${name}-kiali-signing-key`,
+            { length: 32, special: false },
+            { parent: this },
+        );
+        const secrets: pulumi.Resource[] = [
+            new k8s.core.v1.Secret(
+                `${name}-kiali-signing-key`,
+                {
+                    metadata: { name: KIALI.signingKeySecret, namespace },
+                    type: "Opaque",
+                    stringData: { [KIALI.signingKeyKey]: signingKey.result },
+                },
+                k8sOpts,
+            ),
+        ];
+        if (grafanaSecret) {
+            secrets.push(grafanaSecret);
+        }
+        if (k.strategy === "openid") {
+            const clientSecret = new pulumi.Config().requireSecret(KIALI_OIDC_SECRET_KEY);
+            secrets.push(
+                new k8s.core.v1.Secret(
+                    `${name}-kiali-oidc`,
+                    {
+                        metadata: { name: KIALI.oidcSecret, namespace },
+                        type: "Opaque",
+                        stringData: {
+                            [KIALI.oidcSecretKey]: clientSecret.apply((v) => {
+                                if (v === "") {
+                                    throw new Error(
+                                        `${KIALI_OIDC_SECRET_KEY} is empty; set it with pulumi config set --secret`,
+                                    );
+                                }
+                                return v;
+                            }),
+                        },
+                    },
+                    k8sOpts,
+                ),
+            );
+        }
+        const chart = new k8s.helm.v4.Chart(
+            `${name}-kiali`,
+            {
+                name: KIALI.release,
+                chart: "kiali-server",
+                version: k.chart.version,
+                repositoryOpts: { repo: k.chart.repository },
+                namespace,
+                values: kialiValues(cfg, ns),
+            },
+            { ...k8sOpts, dependsOn: [...ready, ...secrets] },
+        );
+
+        for (const viewer of k.viewers) {
+            const saName = `${KIALI.viewerRole}-${viewer}`;
+            const sa = new k8s.core.v1.ServiceAccount(
+                `${name}-kiali-viewer-${viewer}`,
+                { metadata: { name: saName, namespace } },
+                k8sOpts,
+            );
+            new k8s.rbac.v1.ClusterRoleBinding(
+                `${name}-kiali-viewer-${viewer}`,
+                {
+                    metadata: { name: saName },
+                    roleRef: {
+                        apiGroup: "rbac.authorization.k8s.io",
+                        kind: "ClusterRole",
+                        name: k.viewerRole,
+                    },
+                    subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace }],
+                },
+                // The kiali-viewer ClusterRole comes with the chart.
+                { ...k8sOpts, dependsOn: [chart] },
+            );
+            const token = new k8s.core.v1.Secret(
+                `${name}-kiali-viewer-${viewer}-token`,
+                {
+                    metadata: {
+                        name: `${saName}-token`,
+                        namespace,
+                        annotations: { "kubernetes.io/service-account.name": sa.metadata.name },
+                    },
+                    type: "kubernetes.io/service-account-token",
+                },
+                { ...k8sOpts, dependsOn: [sa] },
+            );
+            this.kialiViewerTokens[viewer] = pulumi.secret(
+                token.data.apply((d) => (d?.token ? Buffer.from(d.token, "base64").toString("utf8") : "")),
+            );
+        }
+    }
+
+    /** Gateway and routes for the UIs exposed through the ingress gateway. */
+    private expose(
+        name: string,
+        cfg: ObservabilityConfig,
+        istio: IstioConfig,
+        namespace: pulumi.Output<string>,
+        k8sOpts: pulumi.CustomResourceOptions,
+        ready: pulumi.Resource[],
+        tls: GatewayTls | undefined,
+    ): void {
+        const meshOpts = { ...k8sOpts, dependsOn: [...ready, ...(tls?.dependsOn ?? [])] };
+        const exposed = exposedUis(cfg);
+        if (exposed.length === 0) {
+            return;
+        }
+        const hosts = exposedHosts(cfg);
+        const selector = { istio: gatewaySelectorLabel(istio.gateway.name) };
+        const secure = tls ? httpsHosts(cfg) : [];
+        const spec =
+            tls && secure.length > 0
+                ? pulumi.output(tls.credentialName).apply((credentialName) => ({
+                      selector,
+                      servers: ingressServers(
+                          hosts,
+                          { credentialName, hosts: secure, httpsRedirect: tls.httpsRedirect },
+                          UI_SERVER_SUFFIX,
+                      ),
+                  }))
+                : { selector, servers: ingressServers(hosts, undefined, UI_SERVER_SUFFIX) };
+        const gateway = new Gateway(
+            `${name}-gateway`,
+            { metadata: { name: UI_GATEWAY, namespace }, spec },
+            meshOpts,
+        );
+        for (const ui of exposed) {
+            const t = uiTarget(ui);
+            new VirtualService(
+                `${name}-${ui}-route`,
+                {
+                    metadata: { name: `${ui}-ui`, namespace },
+                    spec: {
+                        hosts: [cfg[ui].ingress.host],
+                        gateways: [UI_GATEWAY],
+                        http: [
+                            {
+                                name: ui,
+                                match: [{ uri: { prefix: t.path } }],
+                                route: [
+                                    {
+                                        destination: {
+                                            host: serviceFqdn(t.service, istio.rootNamespace),
+                                            port: { number: t.servicePort },
+                                        },
+                                    },
+                                ],
+                            },
+                        ],
+                    },
+                },
+                { ...meshOpts, dependsOn: [...ready, gateway] },
+            );
+        }
+    }
+}

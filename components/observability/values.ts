@@ -1,0 +1,333 @@
+/**
+ * Helm values for the Prometheus, Grafana and Kiali charts, built from the typed stack config.
+ *
+ * No secret ever enters these values: Grafana reads its admin credentials from a Secret
+ * (`admin.existingSecret`) and Kiali receives `secret:<name>:<key>` references that the chart
+ * mounts, so the values stay reviewable in previews and renders.
+ */
+import { browserUrl, concreteHost } from "./access";
+import { K8sResources, k8sResources } from "../shared/resources";
+import { ObservabilityConfig, Persistence } from "./config";
+import { ISTIO_DASHBOARDS, dashboardUrl } from "./dashboards";
+import {
+    GRAFANA,
+    KIALI,
+    PROMETHEUS,
+    grafanaInternalUrl,
+    jaegerQueryGrpcUrl,
+    prometheusUrl,
+} from "./endpoints";
+
+/** Addons run without a sidecar, as Istio's own addons do: they must not depend on the mesh. */
+export const NO_SIDECAR = { "sidecar.istio.io/inject": "false" } as const;
+
+/** Istio's scrape interval; Grafana's datasource time interval matches it. */
+export const SCRAPE_INTERVAL = "15s";
+
+/**
+ * The charts' small helper containers (Prometheus' config reloader, Grafana's dashboard download
+ * and volume-ownership init containers) ship unsized; they get fixed, small requests and a memory
+ * limit so every container in the mesh is sized.
+ */
+export const HELPER_CONTAINER_RESOURCES: K8sResources = {
+    requests: { cpu: "10m", memory: "32Mi" },
+    limits: { memory: "128Mi" },
+};
+
+// ----- Prometheus (prometheus-community/prometheus) ------------------------------------------
+
+export interface PrometheusValues {
+    alertmanager: { enabled: false };
+    "kube-state-metrics": { enabled: false };
+    "prometheus-node-exporter": { enabled: false };
+    "prometheus-pushgateway": { enabled: false };
+    configmapReload: { prometheus: { resources: K8sResources } };
+    server: {
+        fullnameOverride: string;
+        service: { servicePort: number };
+        global: { scrape_interval: string };
+        retention: string;
+        retentionSize: string;
+        persistentVolume: { enabled: boolean; size?: string; storageClass?: string };
+        podLabels: Record<string, string>;
+        resources: K8sResources;
+    };
+}
+
+function prometheusVolume(p: Persistence): PrometheusValues["server"]["persistentVolume"] {
+    if (!p.enabled) {
+        return { enabled: false };
+    }
+    return p.storageClass === ""
+        ? { enabled: true, size: p.size }
+        : { enabled: true, size: p.size, storageClass: p.storageClass };
+}
+
+export function prometheusValues(cfg: ObservabilityConfig): PrometheusValues {
+    const s = cfg.prometheus;
+    return {
+        alertmanager: { enabled: false },
+        "kube-state-metrics": { enabled: false },
+        "prometheus-node-exporter": { enabled: false },
+        "prometheus-pushgateway": { enabled: false },
+        configmapReload: { prometheus: { resources: HELPER_CONTAINER_RESOURCES } },
+        server: {
+            // Without the override the Service would be <release>-server on port 80, not the
+            // prometheus:9090 that Kiali and Grafana are pointed at.
+            fullnameOverride: PROMETHEUS.service,
+            service: { servicePort: PROMETHEUS.port },
+            global: { scrape_interval: SCRAPE_INTERVAL },
+            retention: s.retention,
+            retentionSize: s.retentionSize,
+            persistentVolume: prometheusVolume(s.persistence),
+            podLabels: { ...NO_SIDECAR },
+            resources: k8sResources(s.resources),
+        },
+    };
+}
+
+// ----- Grafana (grafana-community/grafana) ---------------------------------------------------
+
+export interface GrafanaDatasource {
+    name: string;
+    uid: string;
+    type: "prometheus";
+    url: string;
+    access: "proxy";
+    isDefault: boolean;
+    editable: boolean;
+    jsonData: { timeInterval: string };
+}
+
+export interface GrafanaDashboardProvider {
+    name: string;
+    orgId: number;
+    folder: string;
+    type: "file";
+    disableDeletion: boolean;
+    editable: boolean;
+    options: { path: string };
+}
+
+export interface GrafanaValues {
+    fullnameOverride: string;
+    service: { port: number; targetPort: number };
+    podLabels: Record<string, string>;
+    testFramework: { enabled: false };
+    admin: { existingSecret: string; userKey: string; passwordKey: string };
+    datasources: { "datasources.yaml": { apiVersion: 1; datasources: GrafanaDatasource[] } };
+    dashboardProviders: {
+        "dashboardproviders.yaml": { apiVersion: 1; providers: GrafanaDashboardProvider[] };
+    };
+    dashboards: Record<string, Record<string, { url: string }>>;
+    "grafana.ini": {
+        server: { root_url: string; serve_from_sub_path: true };
+        "auth.anonymous": { enabled: boolean; org_role?: "Viewer" };
+        analytics: { check_for_updates: false; reporting_enabled: false };
+    };
+    persistence: { enabled: boolean; size?: string; storageClassName?: string };
+    /** A ReadWriteOnce volume cannot be mounted by the old and the new pod at once. */
+    deploymentStrategy?: { type: "Recreate" };
+    resources: K8sResources;
+    downloadDashboards: { resources: K8sResources };
+    initChownData: { resources: K8sResources };
+}
+
+/** The provider (and so the folder) the Istio dashboards are provisioned into. */
+export const GRAFANA_PROVIDER = "istio";
+
+export function grafanaValues(cfg: ObservabilityConfig, ns: string, istioVersion: string): GrafanaValues {
+    const s = cfg.grafana;
+    const host = concreteHost(cfg, "grafana");
+    const dashboards: Record<string, { url: string }> = {};
+    for (const d of ISTIO_DASHBOARDS) {
+        dashboards[d.key] = { url: dashboardUrl(d, istioVersion) };
+    }
+    const persistence: GrafanaValues["persistence"] = !s.persistence.enabled
+        ? { enabled: false }
+        : s.persistence.storageClass === ""
+          ? { enabled: true, size: s.persistence.size }
+          : { enabled: true, size: s.persistence.size, storageClassName: s.persistence.storageClass };
+    return {
+        fullnameOverride: GRAFANA.service,
+        service: { port: GRAFANA.port, targetPort: GRAFANA.port },
+        podLabels: { ...NO_SIDECAR },
+        testFramework: { enabled: false },
+        admin: {
+            existingSecret: GRAFANA.adminSecret,
+            userKey: GRAFANA.userKey,
+            passwordKey: GRAFANA.passwordKey,
+        },
+        datasources: {
+            "datasources.yaml": {
+                apiVersion: 1,
+                datasources: [
+                    {
+                        name: GRAFANA.datasourceName,
+                        uid: GRAFANA.datasourceUid,
+                        type: "prometheus",
+                        url: prometheusUrl(ns),
+                        access: "proxy",
+                        isDefault: true,
+                        editable: false,
+                        jsonData: { timeInterval: SCRAPE_INTERVAL },
+                    },
+                ],
+            },
+        },
+        dashboardProviders: {
+            "dashboardproviders.yaml": {
+                apiVersion: 1,
+                providers: [
+                    {
+                        name: GRAFANA_PROVIDER,
+                        orgId: 1,
+                        folder: GRAFANA.dashboardFolder,
+                        type: "file",
+                        disableDeletion: false,
+                        editable: false,
+                        options: { path: `/var/lib/grafana/dashboards/${GRAFANA_PROVIDER}` },
+                    },
+                ],
+            },
+        },
+        dashboards: { [GRAFANA_PROVIDER]: dashboards },
+        "grafana.ini": {
+            server: {
+                // Served under /grafana both through the gateway and through a port-forward, so
+                // links (including Kiali's) work the same way in both.
+                root_url: host
+                    ? `http://${host}${GRAFANA.path}/`
+                    : `%(protocol)s://%(domain)s:%(http_port)s${GRAFANA.path}/`,
+                serve_from_sub_path: true,
+            },
+            "auth.anonymous": s.anonymous ? { enabled: true, org_role: "Viewer" } : { enabled: false },
+            analytics: { check_for_updates: false, reporting_enabled: false },
+        },
+        persistence,
+        ...(s.persistence.enabled ? { deploymentStrategy: { type: "Recreate" as const } } : {}),
+        resources: k8sResources(s.resources),
+        downloadDashboards: { resources: HELPER_CONTAINER_RESOURCES },
+        initChownData: { resources: HELPER_CONTAINER_RESOURCES },
+    };
+}
+
+// ----- Kiali (kiali-server) ------------------------------------------------------------------
+
+export interface KialiDashboardRef {
+    name: string;
+    variables?: Record<string, string>;
+}
+
+export interface KialiValues {
+    auth: {
+        strategy: string;
+        openid?: {
+            client_id: string;
+            issuer_uri: string;
+            username_claim: string;
+            disable_rbac: boolean;
+        };
+    };
+    deployment: {
+        instance_name: string;
+        image_version: string;
+        image_pull_policy: "IfNotPresent";
+        pod_labels: Record<string, string>;
+        cluster_wide_access: true;
+        secret_name: string;
+        resources: K8sResources;
+    };
+    login_token: { signing_key: string };
+    server: { port: number; web_root: string };
+    external_services: {
+        prometheus: { url: string };
+        grafana: {
+            enabled: boolean;
+            internal_url?: string;
+            external_url?: string;
+            datasource_uid?: string;
+            auth?: { type: "basic"; username: string; password: string };
+            dashboards?: KialiDashboardRef[];
+        };
+        tracing: {
+            enabled: boolean;
+            provider?: "jaeger";
+            internal_url?: string;
+            use_grpc?: true;
+            external_url?: string;
+        };
+    };
+}
+
+/** A value that the kiali-server chart (>= 2.21) resolves by mounting that Secret key. */
+export function secretRef(name: string, key: string): string {
+    return `secret:${name}:${key}`;
+}
+
+export function kialiDashboards(): KialiDashboardRef[] {
+    return ISTIO_DASHBOARDS.map((d) =>
+        d.kialiVariables ? { name: d.title, variables: { ...d.kialiVariables } } : { name: d.title },
+    );
+}
+
+export function kialiValues(cfg: ObservabilityConfig, ns: string): KialiValues {
+    const k = cfg.kiali;
+    const grafana: KialiValues["external_services"]["grafana"] = cfg.grafana.enabled
+        ? {
+              enabled: true,
+              internal_url: `${grafanaInternalUrl(ns)}${GRAFANA.path}`,
+              external_url: browserUrl(cfg, ns, "grafana"),
+              datasource_uid: GRAFANA.datasourceUid,
+              auth: {
+                  type: "basic",
+                  username: GRAFANA.adminUser,
+                  password: secretRef(GRAFANA.adminSecret, GRAFANA.passwordKey),
+              },
+              dashboards: kialiDashboards(),
+          }
+        : { enabled: false };
+    const tracing: KialiValues["external_services"]["tracing"] = cfg.jaeger.enabled
+        ? {
+              enabled: true,
+              provider: "jaeger",
+              internal_url: jaegerQueryGrpcUrl(ns),
+              use_grpc: true,
+              external_url: browserUrl(cfg, ns, "jaeger"),
+          }
+        : { enabled: false };
+    return {
+        auth: {
+            strategy: k.strategy,
+            ...(k.openid
+                ? {
+                      openid: {
+                          client_id: k.openid.clientId,
+                          issuer_uri: k.openid.issuerUri,
+                          username_claim: k.openid.usernameClaim,
+                          disable_rbac: k.openid.disableRbac,
+                      },
+                  }
+                : {}),
+        },
+        deployment: {
+            instance_name: KIALI.instance,
+            // The chart's image follows the chart version; pinning both keeps them paired.
+            image_version: `v${k.chart.version}`,
+            image_pull_policy: "IfNotPresent",
+            pod_labels: { ...NO_SIDECAR },
+            cluster_wide_access: true,
+            secret_name: KIALI.oidcSecret,
+            resources: k8sResources(k.resources),
+        },
+        // Left empty, the chart would write a fresh random key into the ConfigMap on every render,
+        // logging everyone out each `pulumi up`.
+        login_token: { signing_key: secretRef(KIALI.signingKeySecret, KIALI.signingKeyKey) },
+        server: { port: KIALI.port, web_root: KIALI.webRoot },
+        external_services: {
+            prometheus: { url: prometheusUrl(ns) },
+            grafana,
+            tracing,
+        },
+    };
+}

@@ -1,0 +1,187 @@
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse, parseAllDocuments } from "yaml";
+import { SECRET_SIG } from "../tools/lib/mockRuntime";
+import { RENDER_FILES } from "../tools/lib/render";
+import { PROJECT_ROOT, listStacks } from "../tools/lib/stackFiles";
+import { evaluateStack, renderStack } from "./support/stacks";
+import { validateObject } from "./support/schemas";
+
+const STACKS = listStacks();
+const TS_NODE = path.join(PROJECT_ROOT, "node_modules", ".bin", "ts-node");
+
+function runRender(args: string[]) {
+    return spawnSync(TS_NODE, ["--transpile-only", "tools/render.ts", ...args], {
+        cwd: PROJECT_ROOT,
+        encoding: "utf8",
+    });
+}
+
+/** Every string leaf of a value, to search rendered output for leaked secrets. */
+function strings(v: unknown): string[] {
+    if (typeof v === "string") {
+        return [v];
+    }
+    if (Array.isArray(v)) {
+        return v.flatMap(strings);
+    }
+    if (v !== null && typeof v === "object") {
+        return Object.values(v).flatMap(strings);
+    }
+    return [];
+}
+
+describe("committed stacks", () => {
+    it("are dev, staging and prod", () => {
+        assert.deepStrictEqual(STACKS, ["dev", "staging", "prod"]);
+    });
+
+    for (const stack of STACKS) {
+        describe(stack, () => {
+            it("renders, and every declared object validates against its schema", async () => {
+                const rendered = await renderStack(stack);
+                assert.ok(rendered.manifests.length > 0);
+                for (const obj of rendered.manifests) {
+                    await validateObject(obj);
+                }
+            });
+
+            it("gives every resource a unique name per type", async () => {
+                const ev = await evaluateStack(stack);
+                const seen = new Set<string>();
+                for (const r of ev.resources) {
+                    const key = `${r.type}::${r.name}`;
+                    assert.ok(!seen.has(key), `duplicate ${key}`);
+                    seen.add(key);
+                }
+            });
+
+            it("pins every chart version", async () => {
+                for (const chart of (await renderStack(stack)).charts) {
+                    assert.match(
+                        chart.version,
+                        /^v?\d+\.\d+\.\d+/,
+                        `${chart.resource} has no pinned version`,
+                    );
+                }
+            });
+
+            it("keeps every provider-secret and Secret value out of the render", async () => {
+                const ev = await evaluateStack(stack);
+                const rendered = await renderStack(stack);
+                // Collect the plaintext of every secret the program handled...
+                const plaintexts = new Set<string>();
+                const collect = (v: unknown): void => {
+                    if (v !== null && typeof v === "object") {
+                        const o = v as Record<string, unknown>;
+                        if (SECRET_SIG in o) {
+                            strings(o.value).forEach((s) => s.length >= 6 && plaintexts.add(s));
+                            return;
+                        }
+                        Object.values(o).forEach(collect);
+                    }
+                };
+                ev.resources.forEach((r) => collect(r.inputs));
+                collect(ev.outputs);
+                if (stack === "dev") {
+                    assert.ok(plaintexts.size > 0, "dev handles at least the kind kubeconfig as a secret");
+                }
+                // ...and make sure none of it appears anywhere in the rendered output.
+                const text = JSON.stringify(rendered);
+                for (const p of plaintexts) {
+                    assert.ok(!text.includes(p), `secret value leaked into the render of ${stack}`);
+                }
+                for (const obj of rendered.manifests.filter((o) => o.kind === "Secret")) {
+                    for (const v of strings({ data: obj.data, stringData: obj.stringData })) {
+                        assert.strictEqual(v, "[secret]", `${obj.metadata.name} holds a plaintext value`);
+                    }
+                }
+            });
+        });
+    }
+
+    it("disables the default Kubernetes provider in every stack", () => {
+        for (const stack of STACKS) {
+            const doc = parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+                config: Record<string, unknown>;
+            };
+            assert.deepStrictEqual(doc.config["pulumi:disable-default-providers"], ["kubernetes"], stack);
+        }
+    });
+});
+
+describe("npm run render", function () {
+    this.timeout(60000);
+    let out: string;
+    beforeEach(() => {
+        out = fs.mkdtempSync(path.join(os.tmpdir(), "render-"));
+    });
+    afterEach(() => fs.rmSync(out, { recursive: true, force: true }));
+
+    it("writes manifests, charts, resources and outputs, deterministically", () => {
+        const first = runRender(["--stack", "prod", "--out", out]);
+        assert.strictEqual(first.status, 0, first.stderr);
+        assert.deepStrictEqual(fs.readdirSync(out).sort(), [...RENDER_FILES].sort());
+        const docs = parseAllDocuments(fs.readFileSync(path.join(out, "manifests.yaml"), "utf8"));
+        for (const d of docs) {
+            const o = d.toJS() as { apiVersion: string; kind: string; metadata: { name: string } };
+            assert.ok(o.apiVersion && o.kind && o.metadata.name, JSON.stringify(o));
+        }
+        const charts = parse(fs.readFileSync(path.join(out, "charts.yaml"), "utf8")) as { chart: string }[];
+        assert.ok(charts.some((c) => c.chart === "istiod"));
+        const resources = JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8")) as {
+            name: string;
+            dependsOn: string[];
+        }[];
+        assert.ok(
+            resources
+                .find((r) => r.name === "istio-gateway")
+                ?.dependsOn.some((u) => u.endsWith("istio-istiod")),
+        );
+        const before = fs.readFileSync(path.join(out, "manifests.yaml"), "utf8");
+        assert.strictEqual(runRender(["--stack", "prod", "--out", out]).status, 0);
+        assert.strictEqual(fs.readFileSync(path.join(out, "manifests.yaml"), "utf8"), before);
+    });
+
+    it("applies --config with --config-path like pulumi up does", () => {
+        const res = runRender([
+            "--stack",
+            "dev",
+            "--out",
+            out,
+            "--config-path",
+            "--config",
+            "mesh.mtls=PERMISSIVE",
+        ]);
+        assert.strictEqual(res.status, 0, res.stderr);
+        assert.match(fs.readFileSync(path.join(out, "manifests.yaml"), "utf8"), /mode: PERMISSIVE/);
+    });
+
+    it("exits non-zero with every config error and writes nothing", () => {
+        const res = runRender([
+            "--stack",
+            "dev",
+            "--out",
+            out,
+            "--config-path",
+            "--config",
+            "gateway.serviceType=Ingress",
+            "--config",
+            "istiod.replicas=0",
+        ]);
+        assert.notStrictEqual(res.status, 0);
+        assert.match(res.stderr, /gateway\.serviceType: "Ingress" is not allowed/);
+        assert.match(res.stderr, /istiod\.replicas: 0 is too small/);
+        assert.deepStrictEqual(fs.readdirSync(out), []);
+    });
+
+    it("refuses an unknown stack with the list of known ones", () => {
+        const res = runRender(["--stack", "qa", "--out", out]);
+        assert.notStrictEqual(res.status, 0);
+        assert.match(res.stderr, /known stacks: dev, staging, prod/);
+        assert.deepStrictEqual(fs.readdirSync(out), []);
+    });
+});

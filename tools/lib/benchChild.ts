@@ -1,0 +1,85 @@
+/**
+ * One benchmark measurement in a fresh process, so that module loading is measured too:
+ *   floor          load the Pulumi SDKs and the SDK modules the program uses, nothing else
+ *   stack <name>   the same, then load the program's modules (compiled by ts-node) and
+ *                  evaluate it for the stack under the mock runtime, each timed on its own
+ *   scale <name>   after a warm-up, evaluate the stack with 1, 10 and 50 application namespaces
+ * Prints one JSON line.
+ */
+import type * as K8s from "@pulumi/kubernetes";
+import type * as Command from "@pulumi/command";
+import type * as Random from "@pulumi/random";
+
+const ms = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
+
+/** Loads the SDKs, touching each lazily loaded module the program uses, as `pulumi up` would. */
+function loadSdks(): number {
+    const t = process.hrtime.bigint();
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    require("@pulumi/pulumi");
+    const k8s = require("@pulumi/kubernetes") as typeof K8s;
+    const command = require("@pulumi/command") as typeof Command;
+    const random = require("@pulumi/random") as typeof Random;
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const touched = [
+        k8s.Provider,
+        k8s.core.v1.Namespace,
+        k8s.apps.v1.Deployment,
+        k8s.helm.v4.Chart,
+        k8s.apiextensions.CustomResource,
+        command.local.Command,
+        random.RandomPassword,
+    ];
+    if (touched.some((c) => typeof c !== "function")) {
+        throw new Error("SDK module failed to load");
+    }
+    return ms(t);
+}
+
+async function main(): Promise<void> {
+    const [mode, stack] = process.argv.slice(2);
+    const loadMs = loadSdks();
+    const result: Record<string, number> = { loadMs };
+    if (mode !== "floor") {
+        const { evaluate } = await import("./mockRuntime");
+        const { loadStackConfig } = await import("./stackFiles");
+        const withNamespaces = (n: number) =>
+            loadStackConfig(
+                stack,
+                Array.from({ length: n }, (_, i) => ({ key: `mesh.namespaces[${i}]`, value: `app-${i}` })),
+                true,
+            );
+        if (mode === "stack") {
+            const config = loadStackConfig(stack);
+            let t = process.hrtime.bigint();
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const program = require("../../index") as () => unknown;
+            result.programLoadMs = ms(t);
+            t = process.hrtime.bigint();
+            await evaluate(config, program);
+            result.evalMs = ms(t);
+        } else {
+            await evaluate(withNamespaces(0));
+            for (const n of [1, 10, 50]) {
+                const times: number[] = [];
+                for (let i = 0; i < 5; i++) {
+                    const config = withNamespaces(n);
+                    const t = process.hrtime.bigint();
+                    await evaluate(config);
+                    times.push(ms(t));
+                }
+                result[`ns${n}`] = times.sort((a, b) => a - b)[2];
+            }
+        }
+    }
+    result.maxRssMb = process.resourceUsage().maxRSS / 1024;
+    console.log(JSON.stringify(result));
+}
+
+main().then(
+    () => process.exit(0),
+    (e: unknown) => {
+        console.error(e);
+        process.exit(1);
+    },
+);

@@ -1,0 +1,613 @@
+/**
+ * Compares two offline renders (see ./render.ts) the way a reviewer reads a change: Kubernetes
+ * objects matched by apiVersion/kind/namespace/name, Helm charts by their Pulumi resource name,
+ * the remaining resources (components, providers, commands, random values) by URN, and the stack
+ * outputs. Changed entries carry field-level changes addressed by JSON-pointer paths.
+ *
+ * Pure: no I/O, deterministic order. Renders are already redacted; formatting additionally never
+ * prints a value under a Secret's data/stringData, so a diff cannot be the place a secret leaks.
+ */
+import { parseAllDocuments, parse as parseYaml, stringify } from "yaml";
+// Types only: the CLI that reads renders back should not load the Pulumi SDK.
+import type { ChartRecord, K8sObject, RENDER_FILES, Rendered, ResourceRecord } from "./render";
+import { SECRET_PLACEHOLDER } from "./stackFiles";
+
+export type Change = "added" | "removed" | "changed";
+
+export interface FieldChange {
+    /**
+     * RFC 6901 pointer ("/spec/mtls/mode", "~1" for "/" in a key). A list whose items all carry a
+     * unique `name` is matched by name rather than position: "/service/ports[name=http2]/nodePort".
+     */
+    path: string;
+    change: Change;
+    before?: unknown;
+    after?: unknown;
+}
+
+export interface ObjectDiff {
+    change: Change;
+    apiVersion: string;
+    kind: string;
+    namespace: string;
+    name: string;
+    /** Field changes of a changed object; empty for added and removed ones. */
+    fields: FieldChange[];
+    /** The object after the change (before it, for a removed one). */
+    object: K8sObject;
+}
+
+export interface ChartDiff {
+    change: Change;
+    /** Pulumi resource name of the chart, stable across versions. */
+    resource: string;
+    before?: ChartRecord;
+    after?: ChartRecord;
+    /** Changes of version, repository, release, namespace and values; empty unless changed. */
+    fields: FieldChange[];
+}
+
+export interface ResourceDiff {
+    change: "added" | "removed";
+    urn: string;
+    type: string;
+    name: string;
+}
+
+export interface RenderDiff {
+    objects: ObjectDiff[];
+    charts: ChartDiff[];
+    /** Resources that are neither Kubernetes objects nor charts (those have their own sections). */
+    resources: ResourceDiff[];
+    outputs: FieldChange[];
+}
+
+/** Where the two sides came from, for headings: e.g. stack "dev", base "main (1a2b3c4)". */
+export interface DiffLabels {
+    stack: string;
+    base: string;
+    head: string;
+}
+
+export interface FormatOptions {
+    /** Print added and removed objects and charts in full, and long values untruncated. */
+    verbose?: boolean;
+    /** Markdown only: cut the listing to about this many characters (GitHub comments cap at 65536). */
+    maxChars?: number;
+    /** Command to reproduce the diff locally, suggested when the markdown listing is cut. */
+    rerun?: string;
+}
+
+const EMPTY: Rendered = { manifests: [], charts: [], resources: [], outputs: {} };
+const VALUE_LIMIT = 160;
+
+// --------------------------------------------------------------------------------------------
+// Field-level comparison
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function isScalar(v: unknown): boolean {
+    return v === null || typeof v !== "object";
+}
+
+function pointerSegment(key: string): string {
+    return "/" + key.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+    if (a === b) {
+        return true;
+    }
+    if (Array.isArray(a) && Array.isArray(b)) {
+        return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+    }
+    if (isPlainObject(a) && isPlainObject(b)) {
+        const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+        const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+        return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
+    }
+    return false;
+}
+
+/** Names of a list's items when every item is an object with a distinct string `name`. */
+function itemNames(list: unknown[]): string[] | undefined {
+    const names = list.map((x) => (isPlainObject(x) && typeof x.name === "string" ? x.name : undefined));
+    if (names.some((n) => n === undefined)) {
+        return undefined;
+    }
+    const defined = names as string[];
+    return new Set(defined).size === defined.length ? defined : undefined;
+}
+
+function diffLists(before: unknown[], after: unknown[], path: string, out: FieldChange[]): void {
+    if (before.every(isScalar) && after.every(isScalar)) {
+        // Lists of scalars (hosts, args, gateways) read best whole.
+        out.push({ path, change: "changed", before, after });
+        return;
+    }
+    const namesBefore = itemNames(before);
+    const namesAfter = itemNames(after);
+    if (namesBefore && namesAfter) {
+        const order = [...namesBefore, ...namesAfter.filter((n) => !namesBefore.includes(n))];
+        for (const n of order) {
+            const i = namesBefore.indexOf(n);
+            const j = namesAfter.indexOf(n);
+            collect(
+                i === -1 ? undefined : before[i],
+                j === -1 ? undefined : after[j],
+                `${path}[name=${n}]`,
+                out,
+            );
+        }
+        return;
+    }
+    for (let i = 0; i < Math.max(before.length, after.length); i++) {
+        collect(before[i], after[i], `${path}/${i}`, out);
+    }
+}
+
+function collect(before: unknown, after: unknown, path: string, out: FieldChange[]): void {
+    if (deepEqual(before, after)) {
+        return;
+    }
+    // A new or dropped sub-object is listed leaf by leaf, so every value it brings is visible.
+    const b = before === undefined && isPlainObject(after) && Object.keys(after).length > 0 ? {} : before;
+    const a = after === undefined && isPlainObject(before) && Object.keys(before).length > 0 ? {} : after;
+    if (isPlainObject(b) && isPlainObject(a)) {
+        const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])].sort();
+        for (const k of keys) {
+            collect(b[k], a[k], path + pointerSegment(k), out);
+        }
+        return;
+    }
+    if (Array.isArray(before) && Array.isArray(after)) {
+        diffLists(before, after, path, out);
+        return;
+    }
+    if (before === undefined) {
+        out.push({ path, change: "added", after });
+    } else if (after === undefined) {
+        out.push({ path, change: "removed", before });
+    } else {
+        out.push({ path, change: "changed", before, after });
+    }
+}
+
+/** Field-level changes from `before` to `after`, in document order of the keys (sorted). */
+export function diffValues(before: unknown, after: unknown, path = ""): FieldChange[] {
+    const out: FieldChange[] = [];
+    collect(before, after, path, out);
+    return out;
+}
+
+// --------------------------------------------------------------------------------------------
+// Render-level comparison
+
+function objectIdentity(o: K8sObject): { apiVersion: string; kind: string; namespace: string; name: string } {
+    return {
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        namespace: o.metadata?.namespace ?? "",
+        name: o.metadata?.name ?? "",
+    };
+}
+
+/** Map of identity key to object; a repeated key (unnamed objects) gets a "#n" suffix. */
+function indexObjects(list: K8sObject[]): Map<string, K8sObject> {
+    const out = new Map<string, K8sObject>();
+    for (const o of list) {
+        const id = objectIdentity(o);
+        const base = [id.apiVersion, id.kind, id.namespace, id.name].join("\u0000");
+        let key = base;
+        for (let n = 2; out.has(key); n++) {
+            key = `${base}#${n}`;
+        }
+        out.set(key, o);
+    }
+    return out;
+}
+
+function sortKey(o: { kind: string; namespace: string; name: string; apiVersion: string }): string {
+    return [o.kind, o.namespace, o.name, o.apiVersion].join("\u0000");
+}
+
+function byKey<T>(key: (x: T) => string): (a: T, b: T) => number {
+    return (a, b) => {
+        const ka = key(a);
+        const kb = key(b);
+        return ka < kb ? -1 : ka > kb ? 1 : 0;
+    };
+}
+
+function diffObjects(before: K8sObject[], after: K8sObject[]): ObjectDiff[] {
+    const a = indexObjects(before);
+    const b = indexObjects(after);
+    const out: ObjectDiff[] = [];
+    for (const key of new Set([...a.keys(), ...b.keys()])) {
+        const x = a.get(key);
+        const y = b.get(key);
+        const object = (y ?? x) as K8sObject;
+        const id = objectIdentity(object);
+        if (!x || !y) {
+            out.push({ change: x ? "removed" : "added", ...id, fields: [], object });
+            continue;
+        }
+        const fields = diffValues(x, y);
+        if (fields.length > 0) {
+            out.push({ change: "changed", ...id, fields, object });
+        }
+    }
+    return out.sort(byKey(sortKey));
+}
+
+/** What a chart deploys; `resource` is the key the two sides are matched by. */
+function chartFields(c: ChartRecord): Partial<ChartRecord> {
+    const rest: Partial<ChartRecord> = { ...c };
+    delete rest.resource;
+    return rest;
+}
+
+function diffCharts(before: ChartRecord[], after: ChartRecord[]): ChartDiff[] {
+    const a = new Map(before.map((c) => [c.resource, c]));
+    const b = new Map(after.map((c) => [c.resource, c]));
+    const out: ChartDiff[] = [];
+    for (const resource of new Set([...a.keys(), ...b.keys()])) {
+        const x = a.get(resource);
+        const y = b.get(resource);
+        if (!x || !y) {
+            out.push({ change: x ? "removed" : "added", resource, before: x, after: y, fields: [] });
+            continue;
+        }
+        const fields = diffValues(chartFields(x), chartFields(y));
+        if (fields.length > 0) {
+            out.push({ change: "changed", resource, before: x, after: y, fields });
+        }
+    }
+    return out.sort(byKey((c) => c.resource));
+}
+
+/** Kubernetes objects and charts have their own sections; the stack itself never changes. */
+function otherResources(side: Rendered): Set<string> {
+    const charts = new Set(side.charts.map((c) => `${c.type}\u0000${c.resource}`));
+    return new Set(
+        side.resources
+            .filter((r) => !r.type.startsWith("kubernetes:") && r.type !== "pulumi:pulumi:Stack")
+            .filter((r) => !charts.has(`${r.type}\u0000${r.name}`))
+            .map((r) => r.urn),
+    );
+}
+
+function diffResources(x: Rendered, y: Rendered): ResourceDiff[] {
+    const before = x.resources;
+    const after = y.resources;
+    const a = otherResources(x);
+    const b = otherResources(y);
+    const pick = (r: ResourceRecord, change: "added" | "removed"): ResourceDiff => ({
+        change,
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+    });
+    return [
+        ...before.filter((r) => a.has(r.urn) && !b.has(r.urn)).map((r) => pick(r, "removed")),
+        ...after.filter((r) => b.has(r.urn) && !a.has(r.urn)).map((r) => pick(r, "added")),
+    ].sort(byKey((r) => `${r.type}\u0000${r.name}\u0000${r.urn}`));
+}
+
+/**
+ * Differences from `before` to `after`. A side that does not exist (a stack new in the working
+ * tree, or deleted from it) is passed as undefined: everything shows as added, or removed.
+ */
+export function diffRendered(before: Rendered | undefined, after: Rendered | undefined): RenderDiff {
+    const x = before ?? EMPTY;
+    const y = after ?? EMPTY;
+    return {
+        objects: diffObjects(x.manifests, y.manifests),
+        charts: diffCharts(x.charts, y.charts),
+        resources: diffResources(x, y),
+        outputs: diffValues(x.outputs, y.outputs),
+    };
+}
+
+export function isEmpty(d: RenderDiff): boolean {
+    return d.objects.length + d.charts.length + d.resources.length + d.outputs.length === 0;
+}
+
+// --------------------------------------------------------------------------------------------
+// Reading a render back from its files (the base side is rendered by another checkout's code)
+
+export type RenderFile = (typeof RENDER_FILES)[number];
+
+/** Parses the files `writeRendered` produces; contents keyed by file name. */
+export function parseRendered(files: Partial<Record<RenderFile, string>>): Rendered {
+    const get = (f: RenderFile): string => {
+        const text = files[f];
+        if (text === undefined) {
+            throw new Error(`incomplete render: no ${f}`);
+        }
+        return text;
+    };
+    const manifests = parseAllDocuments(get("manifests.yaml"))
+        .map((d) => d.toJS() as K8sObject | null)
+        .filter((o): o is K8sObject => o !== null);
+    return {
+        manifests,
+        charts: (parseYaml(get("charts.yaml")) ?? []) as ChartRecord[],
+        resources: JSON.parse(get("resources.json")) as ResourceRecord[],
+        outputs: JSON.parse(get("outputs.json")) as Record<string, unknown>,
+    };
+}
+
+// --------------------------------------------------------------------------------------------
+// Formatting
+
+function counts(list: { change: Change }[]): Record<Change, number> {
+    const c: Record<Change, number> = { added: 0, removed: 0, changed: 0 };
+    for (const x of list) {
+        c[x.change]++;
+    }
+    return c;
+}
+
+function countText(list: { change: Change }[], noun: string): string | undefined {
+    if (list.length === 0) {
+        return undefined;
+    }
+    const c = counts(list);
+    const parts = (["added", "changed", "removed"] as const)
+        .filter((k) => c[k] > 0)
+        .map((k) => `${c[k]} ${k}`);
+    return `${noun}: ${parts.join(", ")}`;
+}
+
+/** One line, e.g. "objects: 1 added, 2 changed; charts: 3 changed; outputs: 1 changed". */
+export function summarize(d: RenderDiff): string {
+    if (isEmpty(d)) {
+        return "no changes";
+    }
+    return [
+        countText(d.objects, "objects"),
+        countText(d.charts, "charts"),
+        countText(d.resources, "resources"),
+        countText(d.outputs, "outputs"),
+    ]
+        .filter((s) => s !== undefined)
+        .join("; ");
+}
+
+function isSecretPath(kind: string | undefined, path: string): boolean {
+    return kind === "Secret" && /^\/(data|stringData)(\/|$)/.test(path);
+}
+
+function show(v: unknown, verbose: boolean): string {
+    const s = JSON.stringify(v) ?? "undefined";
+    return verbose || s.length <= VALUE_LIMIT ? s : `${s.slice(0, VALUE_LIMIT - 1)}…`;
+}
+
+function secretSafe(kind: string | undefined, f: FieldChange): FieldChange {
+    if (!isSecretPath(kind, f.path)) {
+        return f;
+    }
+    const mask = (v: unknown) => (v === undefined ? undefined : SECRET_PLACEHOLDER);
+    return { ...f, before: mask(f.before), after: mask(f.after) };
+}
+
+/** A line-oriented model shared by the text and markdown renderings. */
+type Mark = "+" | "-" | "~";
+interface Entry {
+    mark: Mark;
+    title: string;
+    fields: FieldChange[];
+    /** Full body (YAML) printed in verbose mode for added/removed entries. */
+    body?: unknown;
+}
+interface Section {
+    heading: string;
+    summary: string;
+    entries: Entry[];
+}
+
+const MARK: Record<Change, Mark> = { added: "+", removed: "-", changed: "~" };
+
+/** "+" when every change is an addition, "-" when every one is a removal, "~" otherwise. */
+function uniformMark(fields: FieldChange[]): Mark {
+    const kinds = new Set(fields.map((f) => f.change));
+    return kinds.size === 1 ? MARK[fields[0].change] : "~";
+}
+
+function objectTitle(o: ObjectDiff): string {
+    const where = o.namespace === "" ? o.name : `${o.namespace}/${o.name}`;
+    return `${o.kind} ${where} (${o.apiVersion})`;
+}
+
+function chartTitle(c: ChartDiff): string {
+    const r = (c.after ?? c.before) as ChartRecord;
+    const version =
+        c.before && c.after && c.before.version !== c.after.version
+            ? `${c.before.version} -> ${c.after.version}`
+            : r.version;
+    return `chart ${c.resource}: ${r.chart} ${version} in ${r.namespace} (${r.repository})`;
+}
+
+function maskSecretObject(o: K8sObject): K8sObject {
+    if (o.kind !== "Secret") {
+        return o;
+    }
+    const copy: K8sObject = { ...o };
+    for (const field of ["data", "stringData"]) {
+        const data = copy[field];
+        if (isPlainObject(data)) {
+            copy[field] = Object.fromEntries(Object.keys(data).map((k) => [k, SECRET_PLACEHOLDER]));
+        } else if (data !== undefined) {
+            copy[field] = SECRET_PLACEHOLDER;
+        }
+    }
+    return copy;
+}
+
+function sections(d: RenderDiff): Section[] {
+    const out: Section[] = [];
+    if (d.objects.length > 0) {
+        out.push({
+            heading: "Objects",
+            summary: countText(d.objects, "objects") ?? "",
+            entries: d.objects.map((o) => ({
+                mark: MARK[o.change],
+                title: objectTitle(o),
+                fields: o.fields.map((f) => secretSafe(o.kind, f)),
+                body: o.change === "changed" ? undefined : maskSecretObject(o.object),
+            })),
+        });
+    }
+    if (d.charts.length > 0) {
+        out.push({
+            heading: "Charts",
+            summary: countText(d.charts, "charts") ?? "",
+            entries: d.charts.map((c) => ({
+                mark: MARK[c.change],
+                title: chartTitle(c),
+                fields: c.fields,
+                body: c.change === "changed" ? undefined : (c.after ?? c.before)?.values,
+            })),
+        });
+    }
+    if (d.resources.length > 0) {
+        out.push({
+            heading: "Other resources",
+            summary: countText(d.resources, "resources") ?? "",
+            entries: d.resources.map((r) => ({
+                mark: MARK[r.change],
+                title: `${r.type} ${r.name}`,
+                fields: [],
+            })),
+        });
+    }
+    if (d.outputs.length > 0) {
+        out.push({
+            heading: "Stack outputs",
+            summary: countText(d.outputs, "outputs") ?? "",
+            entries: [{ mark: uniformMark(d.outputs), title: "outputs", fields: d.outputs }],
+        });
+    }
+    return out;
+}
+
+function bodyLines(body: unknown, indent: string): string[] {
+    return stringify(body, { lineWidth: 0 })
+        .trimEnd()
+        .split("\n")
+        .map((l) => indent + l);
+}
+
+function textField(f: FieldChange, verbose: boolean): string {
+    const path = f.path === "" ? "(whole value)" : f.path;
+    switch (f.change) {
+        case "added":
+            return `    + ${path}: ${show(f.after, verbose)}`;
+        case "removed":
+            return `    - ${path}: ${show(f.before, verbose)}`;
+        default:
+            return `    ~ ${path}: ${show(f.before, verbose)} -> ${show(f.after, verbose)}`;
+    }
+}
+
+function heading(labels: DiffLabels): string {
+    return `stack ${labels.stack}: ${labels.base} -> ${labels.head}`;
+}
+
+/** Plain text for a terminal or a CI log. */
+export function formatText(d: RenderDiff, labels: DiffLabels, opts: FormatOptions = {}): string {
+    const verbose = opts.verbose ?? false;
+    const lines = [heading(labels), summarize(d)];
+    for (const s of sections(d)) {
+        lines.push("", `${s.heading} (${s.summary.replace(/^[^:]+: /, "")})`);
+        for (const e of s.entries) {
+            lines.push(`${e.mark} ${e.title}`);
+            lines.push(...e.fields.map((f) => textField(f, verbose)));
+            if (verbose && e.body !== undefined) {
+                lines.push(...bodyLines(e.body, "      "));
+            }
+        }
+    }
+    return lines.join("\n") + "\n";
+}
+
+/** Keeps a fenced block intact whatever the values contain. */
+function fenceSafe(line: string): string {
+    return line.replace(/```/g, "`\u200b``");
+}
+
+function markdownField(f: FieldChange, verbose: boolean): string[] {
+    const path = f.path === "" ? "(whole value)" : f.path;
+    const before = `-     ${path}: ${show(f.before, verbose)}`;
+    const after = `+     ${path}: ${show(f.after, verbose)}`;
+    return f.change === "added" ? [after] : f.change === "removed" ? [before] : [before, after];
+}
+
+function markdownBlocks(d: RenderDiff, verbose: boolean): string[][] {
+    return sections(d).map((s) => {
+        const lines: string[] = [];
+        for (const e of s.entries) {
+            lines.push(e.mark === "~" ? `@@ ${e.title} @@` : `${e.mark} ${e.title}`);
+            for (const f of e.fields) {
+                lines.push(...markdownField(f, verbose));
+            }
+            if (verbose && e.body !== undefined) {
+                lines.push(...bodyLines(e.body, `${e.mark}       `));
+            }
+        }
+        return [`**${s.heading}** (${s.summary.replace(/^[^:]+: /, "")})`, ...lines.map(fenceSafe)];
+    });
+}
+
+/** Lays the blocks out within `budget` characters; returns the parts and how many lines did not fit. */
+function layout(blocks: string[][], budget: number): { parts: string[]; cut: number } {
+    let used = 0;
+    let cut = 0;
+    const parts: string[] = [];
+    for (const [head, ...lines] of blocks) {
+        const kept: string[] = [];
+        for (const line of lines) {
+            if (cut > 0 || used + line.length + 1 > budget) {
+                cut++;
+                continue;
+            }
+            used += line.length + 1;
+            kept.push(line);
+        }
+        if (kept.length > 0) {
+            parts.push(head, "", "```diff", ...kept, "```", "");
+        }
+    }
+    return { parts, cut };
+}
+
+/**
+ * Markdown for a pull-request comment: one heading per stack and a `diff`-highlighted block per
+ * section (changed entries as "@@" hunk lines, their fields as -/+ pairs). Verbose listings that
+ * do not fit in `maxChars` fall back to the summary listing first, so a long new object cannot
+ * push a version bump out of the comment.
+ */
+export function formatMarkdown(d: RenderDiff, labels: DiffLabels, opts: FormatOptions = {}): string {
+    const title = `### Stack \`${labels.stack}\`: ${summarize(d)}`;
+    const sub = `<sub>offline render of ${labels.base} vs ${labels.head}; secrets redacted</sub>`;
+    if (isEmpty(d)) {
+        return `${title}\n\n${sub}\n`;
+    }
+    const budget = (opts.maxChars ?? Infinity) - title.length - sub.length;
+    let verbose = opts.verbose ?? false;
+    let body = layout(markdownBlocks(d, verbose), budget);
+    const notes: string[] = [];
+    if (verbose && body.cut > 0) {
+        verbose = false;
+        body = layout(markdownBlocks(d, verbose), budget);
+        notes.push("_Added and removed objects are listed without their contents to fit this comment._");
+    }
+    if (body.cut > 0) {
+        const rerun = opts.rerun ? `: run \`${opts.rerun}\` for the full listing` : "";
+        notes.push(`_${body.cut} more lines not shown${rerun}._`);
+    }
+    return [title, "", sub, "", ...body.parts, ...notes.flatMap((n) => [n, ""])].join("\n");
+}
