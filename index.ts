@@ -7,10 +7,11 @@ import { Cluster } from "./components/cluster";
 import { ControlPlane, gatewayAccess } from "./components/istio";
 import { Observability } from "./components/observability";
 import { IngressTls, httpsUrls } from "./components/tls";
-import { readStackConfig } from "./config";
+import { readStackConfig, readStackSecrets } from "./config";
 
 export = () => {
     const cfg = readStackConfig();
+    const secrets = readStackSecrets(cfg);
     const gateway = gatewayAccess(cfg.istio, cfg.cluster);
 
     const cluster = new Cluster("cluster", {
@@ -45,6 +46,7 @@ export = () => {
               provider: cluster.provider,
               controlPlane: mesh,
               tls: tls?.gatewayTls,
+              kialiOidcClientSecret: secrets.kialiOidcClientSecret,
           })
         : undefined;
 

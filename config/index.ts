@@ -2,7 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, parseClusterConfig } from "../components/cluster/config";
 import { BookinfoConfig, parseBookinfoConfig } from "../components/bookinfo/config";
 import { IstioConfig, parseIstioConfig } from "../components/istio/config";
-import { ObservabilityConfig, parseObservabilityConfig } from "../components/observability/config";
+import {
+    KIALI_OIDC_SECRET_KEY,
+    ObservabilityConfig,
+    parseObservabilityConfig,
+} from "../components/observability/config";
 import { httpsHosts } from "../components/observability/access";
 import { TlsConfig, parseTlsConfig } from "../components/tls/config";
 import { gatewayTlsIssues } from "../components/tls/hosts";
@@ -95,15 +99,40 @@ export function readStackConfig(): StackConfig {
         if (ns !== project) {
             continue;
         }
-        // Only the structured sections are decoded; other keys (secrets) are read by name with
-        // getSecret where they are used, and only their names are looked at here.
-        raw[name] = (CONFIG_SECTIONS as readonly string[]).includes(name) ? decode(value) : "";
+        // Only the structured sections are decoded. Other keys are secrets: the parser learns only
+        // whether they are set, and readStackSecrets hands their values on as Pulumi secrets.
+        raw[name] = (CONFIG_SECTIONS as readonly string[]).includes(name)
+            ? decode(value)
+            : value === ""
+              ? ""
+              : SET;
     }
     const result = parseStackConfig(raw, pulumi.getStack());
     if (!result.ok) {
         throw new ConfigError(result.issues, pulumi.getStack());
     }
     return result.config;
+}
+
+/** Stands for a secret's value while the config is validated. */
+const SET = "[set]";
+
+/** Secret config values, as Pulumi secrets, for the components that need them. */
+export interface StackSecrets {
+    /** The Kiali OIDC client secret (openid strategy only). */
+    kialiOidcClientSecret?: pulumi.Output<string>;
+}
+
+export function readStackSecrets(cfg: StackConfig): StackSecrets {
+    const config = new pulumi.Config();
+    return {
+        kialiOidcClientSecret:
+            cfg.observability.enabled &&
+            cfg.observability.kiali.enabled &&
+            cfg.observability.kiali.strategy === "openid"
+                ? config.requireSecret(KIALI_OIDC_SECRET_KEY)
+                : undefined,
+    };
 }
 
 function decode(value: string): unknown {

@@ -70,6 +70,12 @@ export class ConfigReader {
         return this.lookup(path) !== undefined;
     }
 
+    /** Whether a value is present and not empty (for secrets, whose values the parser never sees). */
+    isSet(path: string): boolean {
+        const v = this.lookup(path);
+        return v !== undefined && v !== null && v !== "";
+    }
+
     string(
         path: string,
         rule: { oneOf?: readonly string[]; pattern?: RegExp; patternHint?: string } = {},

@@ -3,7 +3,7 @@ import { StackConfig, parseStackConfig } from "../config";
 import { RouteRow, explainRoutes, formatRoutesTable, ingressHosts } from "../components/bookinfo";
 import { accessPolicies } from "../components/bookinfo/access";
 import { WORKLOADS, deployedWorkloads } from "../components/bookinfo/catalogue";
-import { gatewaySpec } from "../components/bookinfo/ingress";
+import { gatewaySpec, ingressRouteSpec } from "../components/bookinfo/ingress";
 import { layerVariants, routingObjects, ruleIssues, subsetIssues } from "../components/bookinfo/routing";
 import { VARIANT_NAMES } from "../components/bookinfo/variants";
 import { DestinationRule, VirtualService } from "../components/crds";
@@ -586,9 +586,32 @@ describe("Bookinfo access policies", () => {
         assert.deepStrictEqual(sources("reviews-viewer"), ["bookinfo/bookinfo-productpage"]);
         // reviews v1 never calls ratings, so it gets no access.
         assert.deepStrictEqual(sources("ratings-viewer"), [
+            "bookinfo/bookinfo-productpage",
             "bookinfo/bookinfo-reviews-v2",
             "bookinfo/bookinfo-reviews-v3",
         ]);
+    });
+
+    it("zero-trust keeps the REST API the ingress exposes working: productpage may ask ratings", () => {
+        // productpage.py serves /api/v1/products/<id>/ratings by calling ratings itself.
+        const apiRoute = ingressRouteSpec(["*"]).http?.[0].match?.some(
+            (m) => m.uri?.prefix === "/api/v1/products",
+        );
+        assert.ok(apiRoute, "the ingress route exposes /api/v1/products*");
+        const ratings = accessPolicies({ mode: "zero-trust", denyRatingsFromReviewsV3: true }, ctx()).filter(
+            (p) => p.spec.selector?.matchLabels?.app === "ratings",
+        );
+        const allowed = ratings
+            .filter((p) => p.spec.action === "ALLOW")
+            .flatMap((p) => p.spec.rules ?? [])
+            .filter((r) => r.to?.some((t) => t.operation?.methods?.includes("GET")))
+            .flatMap((r) => r.from?.flatMap((f) => f.source?.serviceAccounts ?? []) ?? []);
+        assert.ok(allowed.includes("bookinfo/bookinfo-productpage"), allowed.join());
+        const denied = ratings
+            .filter((p) => p.spec.action === "DENY")
+            .flatMap((p) => p.spec.rules ?? [])
+            .flatMap((r) => r.from?.flatMap((f) => f.source?.serviceAccounts ?? []) ?? []);
+        assert.deepStrictEqual(denied, ["bookinfo/bookinfo-reviews-v3"]);
     });
 
     it("lets ratings v2 reach MongoDB when it is deployed", () => {
@@ -725,6 +748,24 @@ describe("Bookinfo on the dev stack", () => {
             ["/tmp", "/opt/ibm/wlp/output"],
         );
         assert.strictEqual(reviews.template.spec.serviceAccountName, "bookinfo-reviews-v3");
+    });
+
+    it("leaves productpage room for the 8 gunicorn workers its image starts", async () => {
+        // Upstream CMD: gunicorn ... -w 8 -k gevent, no preload: each worker loads Flask and the
+        // OpenTelemetry SDK itself (~40-50 MiB); a 256Mi limit gets the container OOM-killed.
+        const ev = await evaluateStack("dev");
+        const pp = one(ev, DEPLOYMENT, "bookinfo-deploy-productpage-v1").inputs.spec as {
+            template: { spec: PodSpec };
+        };
+        const resources = pp.template.spec.containers[0].resources;
+        const mebibytes = (q: string | undefined): number => {
+            const m = /^(\d+)(Mi|Gi)$/.exec(q ?? "");
+            assert.ok(m, `memory quantity ${q}`);
+            return Number(m[1]) * (m[2] === "Gi" ? 1024 : 1);
+        };
+        const workers = 8;
+        assert.ok(mebibytes(resources.limits.memory) >= (workers + 1) * 50, resources.limits.memory);
+        assert.ok(mebibytes(resources.requests.memory) >= 256, resources.requests.memory);
     });
 
     it("creates the namespace through the control plane, after istiod, and Istio objects after istiod", async () => {
@@ -877,7 +918,7 @@ interface PodSpec {
         image: string;
         env?: { name: string; value: string }[];
         securityContext: Record<string, unknown>;
-        resources: { requests: { cpu?: string }; limits: { memory?: string } };
+        resources: { requests: { cpu?: string; memory?: string }; limits: { memory?: string } };
         readinessProbe?: unknown;
         livenessProbe?: unknown;
         startupProbe?: unknown;

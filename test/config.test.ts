@@ -76,6 +76,21 @@ describe("stack config", () => {
         });
     });
 
+    it("refuses an empty gateway or sidecar limit, which the charts would replace with their default", () => {
+        expectIssues(
+            configIssues("dev", {
+                "gateway.resources.limits.cpu": "",
+                "mesh.proxy.resources.limits.memory": "",
+            }),
+            {
+                "gateway.resources.limits.cpu": "the chart would keep its default limit of 2000m",
+                "mesh.proxy.resources.limits.memory": "the chart would keep its default limit of 1024Mi",
+            },
+        );
+        // istiod has no default limit, so there an empty one does mean none.
+        expectIssues(configIssues("prod", { "istiod.resources.limits.memory": "" }), {});
+    });
+
     it("keeps node ports in the NodePort range and distinct", () => {
         expectIssues(configIssues("dev", { "gateway.httpNodePort": 80 }), {
             "gateway.httpNodePort": "80 is too small; allowed range 30000..32767",

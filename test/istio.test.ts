@@ -1,9 +1,11 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
+import { Cluster } from "../components/cluster";
 import { ignoreIstiodOwnedWebhookFields } from "../components/istio";
-import { GatewayValues, IstiodValues } from "../components/istio/values";
+import { GatewayValues, IstiodValues, compareChartVersions } from "../components/istio/values";
 import { JAEGER_COLLECTOR, TRACING_PROVIDER } from "../components/shared/names";
-import { Evaluation } from "../tools/lib/mockRuntime";
+import { Evaluation, evaluate } from "../tools/lib/mockRuntime";
+import { loadStackConfig } from "../tools/lib/stackFiles";
 import { byType, evaluateStack, nameOf, one } from "./support/stacks";
 
 const CHART = "kubernetes:helm.sh/v4:Chart";
@@ -260,12 +262,60 @@ describe("Istio control plane", () => {
         );
         assert.deepStrictEqual(
             payments.dependsOn.map((u) => nameOf(ev, u)),
-            ["istio-istiod-canary"],
+            ["istio-istiod-1-31-0"],
         );
-        const canary = one(ev, CHART, "istio-istiod-canary");
+        const canary = one(ev, CHART, "istio-istiod-1-31-0");
         assert.strictEqual(canary.inputs.name, "istiod-1-31-0");
         assert.strictEqual(canary.inputs.version, "1.31.0");
         assert.strictEqual((canary.inputs.values as IstiodValues).revision, "1-31-0");
+    });
+
+    it("promotes a canary without touching its chart: same resource, release and values", async () => {
+        const canary = await evaluateStack("dev", [
+            { key: "istio.canary.version", value: "1.31.0" },
+            { key: "istio.canary.revision", value: "1-31-0" },
+            { key: "mesh.namespaces[0]", value: "shop" },
+            { key: "mesh.namespaceRevisions.shop", value: "1-31-0" },
+        ]);
+        const promoted = await evaluateStack("dev", [
+            { key: "istio.version", value: "1.31.0" },
+            { key: "istio.revision", value: "1-31-0" },
+            { key: "mesh.namespaces[0]", value: "shop" },
+        ]);
+        const chart = "istio-istiod-1-31-0";
+        assert.deepStrictEqual(one(promoted, CHART, chart).inputs, one(canary, CHART, chart).inputs);
+        // The old default revision is what the promotion removes.
+        assert.deepStrictEqual(
+            istioCharts(promoted)
+                .map((c) => c.name)
+                .sort(),
+            ["istio-base", "istio-gateway", "istio-istiod-1-31-0"],
+        );
+        const shop = (ev: Evaluation) =>
+            (one(ev, NAMESPACE, "istio-ns-shop").inputs.metadata as { labels: object }).labels;
+        assert.deepStrictEqual(shop(promoted), shop(canary));
+    });
+
+    it("installs the base chart (CRDs) at the newest control-plane version, as a canary upgrade needs", async () => {
+        const baseVersion = async (canary: string): Promise<unknown> => {
+            const ev = await evaluateStack("dev", [
+                { key: "istio.canary.version", value: canary },
+                { key: "istio.canary.revision", value: "canary" },
+            ]);
+            return one(ev, CHART, "istio-base").inputs.version;
+        };
+        const primary = one(await evaluateStack("dev"), CHART, "istio-istiod").inputs.version;
+        assert.match(
+            String(primary),
+            /^1\.30\.[0-9]$/,
+            "the cases below assume a 1.30 primary below 1.30.10",
+        );
+        assert.strictEqual(await baseVersion("1.31.0"), "1.31.0");
+        assert.strictEqual(await baseVersion("1.29.6"), primary);
+        assert.strictEqual(await baseVersion("1.30.10"), "1.30.10");
+        assert.strictEqual(await baseVersion("1.31.0-beta.1"), "1.31.0-beta.1");
+        assert.ok(compareChartVersions("1.31.0-beta.1", "1.31.0") < 0, "a release is newer than its beta");
+        assert.ok(compareChartVersions("1.31.0-beta.2", "1.31.0-beta.1") > 0);
     });
 
     it("labels the pre-existing default namespace in place instead of creating it", async () => {
@@ -281,12 +331,54 @@ describe("Istio control plane", () => {
         assert.ok(String(kind.inputs.stdin).includes("containerPort: 30080"));
         assert.ok(String(kind.inputs.stdin).includes("hostPort: 8080"));
         assert.strictEqual(kind.inputs.logging, "stderr", "the kubeconfig on stdout must not be logged");
+        // Every kind call names the cluster: KIND_CLUSTER_NAME would otherwise override the config.
+        const name = /^name: (\S+)$/m.exec(String(kind.inputs.stdin))?.[1];
+        const calls = `${String(kind.inputs.create)}\n${String(kind.inputs.delete)}`.match(
+            /kind (create cluster|get kubeconfig|delete cluster)[^;\n]*/g,
+        );
+        assert.ok(name && calls && calls.length === 3, String(calls));
+        for (const call of calls) {
+            assert.ok(call.includes(`--name "${name}"`), call);
+        }
         const provider = one(ev, "pulumi:providers:kubernetes", "cluster-provider");
         const kubeconfig = provider.inputs.kubeconfig as Record<string, unknown>;
         assert.ok(
             kubeconfig && typeof kubeconfig === "object" && "value" in kubeconfig,
             "kubeconfig must be secret",
         );
+    });
+
+    it("replaces a kind cluster by deleting the old one first", async () => {
+        // Created first, the new command would adopt the still-running cluster of the same name
+        // and the old command's delete would then remove it.
+        const seen: Record<string, pulumi.ResourceOptions> = {};
+        await evaluate(loadStackConfig("dev", [], true), () => {
+            new Cluster(
+                "cluster",
+                {
+                    config: {
+                        kind: { name: "mesh", nodeImage: "", httpHostPort: 8080, httpsHostPort: 8443 },
+                        kubeconfig: "",
+                        context: "",
+                        renderYamlTo: "",
+                    },
+                    gatewayNodePorts: { http: 30080, https: 30443 },
+                },
+                {
+                    // Legacy transformations run in the SDK, so they observe child options offline.
+                    transformations: [
+                        (a) => {
+                            seen[a.type] = a.opts;
+                            return undefined;
+                        },
+                    ],
+                },
+            );
+        });
+        const opts = seen["command:local:Command"] as pulumi.CustomResourceOptions;
+        assert.ok(opts, "the kind command is declared");
+        assert.strictEqual(opts.deleteBeforeReplace, true);
+        assert.deepStrictEqual(opts.additionalSecretOutputs, ["stdout"]);
     });
 
     it("targets an existing cluster through the configured kubeconfig and context", async () => {

@@ -50,6 +50,26 @@ function parseUrl(url: string): { service: string; namespace: string; port: numb
     return { service: m[1], namespace: m[2], port: Number(m[3]), path: m[4] ?? "" };
 }
 
+/** The path Grafana serves under: the path of its root_url, without the trailing slash. */
+function grafanaSubPath(rootUrl: string): string {
+    const m = /^[^/]*\/\/[^/]+(\/[^/]+)\/$/.exec(rootUrl);
+    assert.ok(m, `${rootUrl} has no sub path`);
+    return m[1];
+}
+
+/**
+ * The browser link Kiali builds to a dashboard (kiali/kiali v2.26.0, grafana/grafana.go
+ * getDashboardPath): Grafana's /api/search returns `<sub path>/d/<uid>/<slug>` (Grafana's
+ * GetDashboardURL prefixes its AppSubURL), and Kiali appends that to external_url unless the
+ * result already starts with external_url.
+ */
+function kialiDashboardLink(externalUrl: string, rootUrl: string, uidSlug: string): string {
+    const found = `${grafanaSubPath(rootUrl)}/d/${uidSlug}`;
+    return found.startsWith(externalUrl)
+        ? found
+        : `${externalUrl.replace(/\/$/, "")}/${found.replace(/^\//, "")}`;
+}
+
 /** Titles of the dashboard files of Istio 1.30 (read from istio/istio at tag 1.30.3). */
 const ISTIO_130_TITLES: Record<string, string> = {
     "istio-mesh-dashboard.gen.json": "Istio Mesh Dashboard",
@@ -153,11 +173,27 @@ describe("observability", () => {
             service: grafana.fullnameOverride,
             namespace: one(ev, CHART, "observability-grafana").inputs.namespace,
             port: grafana.service.port,
-            path: /^[^/]*\/\/[^/]+(\/[^/]+)\/$/.exec(grafana["grafana.ini"].server.root_url)?.[1],
+            path: grafanaSubPath(grafana["grafana.ini"].server.root_url),
         });
         assert.strictEqual(grafana.service.targetPort, 3000);
         assert.strictEqual(g.datasource_uid, grafana.datasources["datasources.yaml"].datasources[0].uid);
-        assert.strictEqual(g.external_url, "http://localhost:3000/grafana");
+    });
+
+    it("gives Kiali a Grafana external_url whose dashboard links land where Grafana serves them", async () => {
+        const ev = await evaluateStack("dev");
+        const grafana = values<GrafanaValues>(ev, "observability-grafana");
+        const g = values<KialiValues>(ev, "observability-kiali").external_services.grafana;
+        const access = ev.outputs.observability as Record<string, { localUrl: string }>;
+        // Grafana serves /grafana/... (serve_from_sub_path); a doubled /grafana/grafana/ is a 404.
+        assert.strictEqual(access.grafana.localUrl, "http://localhost:3000/grafana");
+        assert.strictEqual(
+            kialiDashboardLink(
+                String(g.external_url),
+                grafana["grafana.ini"].server.root_url,
+                "abc/istio-mesh",
+            ),
+            `${access.grafana.localUrl}/d/abc/istio-mesh`,
+        );
     });
 
     it("lists in Kiali exactly the dashboard titles Grafana provisions, from the installed Istio release", async () => {
@@ -496,6 +532,27 @@ describe("observability", () => {
             assert.ok(gw.dependencies.includes(cert.urn), "the Gateway waits for the Certificate");
         });
 
+        it("tells Grafana and Kiali the https:// URL of a UI served over HTTPS", async () => {
+            const ev = await evaluateStack("dev", [
+                { key: "observability.grafana.ingress.enabled", value: "true" },
+                { key: "observability.grafana.ingress.host", value: "grafana.mesh.localtest.me" },
+                { key: "tls.hosts[1]", value: "grafana.mesh.localtest.me" },
+            ]);
+            const grafana = values<GrafanaValues>(ev, "observability-grafana");
+            const g = values<KialiValues>(ev, "observability-kiali").external_services.grafana;
+            const access = ev.outputs.observability as Record<string, { publicUrl?: string }>;
+            assert.strictEqual(access.grafana.publicUrl, "https://grafana.mesh.localtest.me/grafana");
+            assert.strictEqual(grafana["grafana.ini"].server.root_url, `${access.grafana.publicUrl}/`);
+            assert.strictEqual(
+                kialiDashboardLink(
+                    String(g.external_url),
+                    grafana["grafana.ini"].server.root_url,
+                    "abc/istio-mesh",
+                ),
+                `${access.grafana.publicUrl}/d/abc/istio-mesh`,
+            );
+        });
+
         it("refuses a named UI host the certificate does not cover", () => {
             const issues = configIssues("dev", Object.fromEntries(exposed.map((o) => [o.key, o.value])));
             assert.deepStrictEqual(
@@ -561,11 +618,15 @@ describe("observability", () => {
                 kiali.server.port,
             ],
         ]);
-        assert.strictEqual(
-            kiali.external_services.grafana.external_url,
-            "http://grafana.example.com/grafana",
-        );
         assert.strictEqual(grafana["grafana.ini"].server.root_url, "http://grafana.example.com/grafana/");
+        assert.strictEqual(
+            kialiDashboardLink(
+                String(kiali.external_services.grafana.external_url),
+                grafana["grafana.ini"].server.root_url,
+                "abc/istio-mesh",
+            ),
+            "http://grafana.example.com/grafana/d/abc/istio-mesh",
+        );
         const access = ev.outputs.observability as Record<string, { publicUrl?: string }>;
         assert.strictEqual(access.kiali.publicUrl, "http://kiali.example.com/kiali");
         const dev = await evaluateStack("dev");
@@ -665,6 +726,7 @@ describe("observability", () => {
                 {
                     "observability.kiali.auth.openid.clientId": "must be set",
                     "observability.kiali.auth.openid.issuerUri": "must be set",
+                    kialiOidcClientSecret: "pulumi config set --secret kialiOidcClientSecret",
                 },
             ],
             [

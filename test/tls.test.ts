@@ -301,12 +301,27 @@ describe("TLS: cert-manager and the issuer chain", () => {
         assert.deepStrictEqual(values.crds, { enabled: true, keep: true });
         assert.strictEqual(values.installCRDs, undefined);
         assert.strictEqual(cm.inputs.installCRDs, undefined);
-        assert.deepStrictEqual((values.startupapicheck as { enabled: boolean }).enabled, true);
         const ns = one(ev, "kubernetes:core/v1:Namespace", "tls-cert-manager-namespace");
         assert.ok(cm.dependencies.includes(ns.urn), "the release waits for its namespace");
         // Default providers are disabled: the release must get the cluster's provider.
         const provider = one(ev, "pulumi:providers:kubernetes", "k8s");
         assert.deepStrictEqual(cm.providers, { kubernetes: provider.urn });
+    });
+
+    it("passes startupapicheck and leader election as typed args, which the component would otherwise overwrite", async () => {
+        // The component copies each typed field (unset ones as nil) over helmOptions.values, so a
+        // key it has a typed field for only reaches the chart when given typed.
+        const ev = await evaluateTls("dev", {});
+        const cm = one(ev, CERT_MANAGER, "tls-cert-manager");
+        assert.deepStrictEqual(cm.inputs.startupapicheck, { enabled: true, timeout: "5m" });
+        assert.deepStrictEqual(cm.inputs.global, { leaderElection: { namespace: "cert-manager" } });
+        const values = (cm.inputs.helmOptions as { values: Record<string, unknown> }).values;
+        const typedFields = Object.keys(cm.inputs).filter((k) => k !== "helmOptions");
+        assert.deepStrictEqual(
+            Object.keys(values).filter((k) => typedFields.includes(k)),
+            [],
+            "no Helm value may share its key with a typed field",
+        );
     });
 
     it("chains dev: self-signed root -> CA Certificate -> CA ClusterIssuer -> ingress Certificate", async () => {
@@ -486,6 +501,17 @@ describe("TLS: cert-manager and the issuer chain", () => {
 });
 
 describe("TLS: wired into the dev stack", () => {
+    it("lists cert-manager in the render with the values its chart receives", async () => {
+        const rendered = render(await evaluateStack("dev"));
+        const chart = rendered.charts.find((c) => c.chart === "cert-manager");
+        assert.ok(chart, "cert-manager is listed with the charts");
+        assert.match(chart.version, /^v\d+\.\d+\.\d+$/);
+        const values = chart.values as Record<string, unknown>;
+        // The component's typed fields and helmOptions.values both end up in the chart's values.
+        assert.deepStrictEqual(Object.keys(values).sort(), ["crds", "global", "startupapicheck"]);
+        assert.deepStrictEqual(values.crds, { enabled: true, keep: true });
+    });
+
     it("creates the TLS component with the cluster provider and the gateway namespace", async () => {
         const ev = await evaluateStack("dev");
         const component = one(ev, "istio-mesh:tls:IngressTls", "tls");

@@ -1,8 +1,9 @@
 /**
  * Access control for Bookinfo as AuthorizationPolicies (the Mixer deny rules of old tutorials were
  * removed from Istio in 2020). Identities are the workloads' ServiceAccounts, matched with the
- * `serviceAccounts` source field (`<namespace>/<name>`), which, unlike `principals`, does not
- * depend on the mesh's trust domain.
+ * `serviceAccounts` source field (`<namespace>/<name>`, Istio 1.25 and later), which, unlike
+ * `principals`, does not depend on the mesh's trust domain. The CRD refuses it next to
+ * `principals` or `namespaces` in the same source, so every source here uses it alone.
  */
 import type { AuthorizationPolicySpec } from "../crds";
 import { HTTP_PORT, MONGODB, Workload } from "./catalogue";
@@ -61,8 +62,8 @@ function httpViewer(app: string, serviceAccounts: string[]): PolicyDefinition {
 /**
  * The policies for the chosen mode. `zero-trust`: deny everything in the namespace (an ALLOW
  * policy with no rules), then allow exactly the calls Bookinfo makes: the ingress gateway to
- * productpage (any method: sign-in is a POST), productpage to details and reviews, reviews to
- * ratings, ratings v2 to MongoDB. The callers come from the workload catalogue, so a version that
+ * productpage (any method: sign-in is a POST), productpage to details, reviews and ratings (the
+ * latter for its REST API), reviews v2/v3 to ratings, ratings v2 to MongoDB. The callers come from the workload catalogue, so a version that
  * is not deployed gets no access.
  */
 export function accessPolicies(settings: AccessSettings, ctx: AccessContext): PolicyDefinition[] {

@@ -65,7 +65,11 @@ const DATABASE: ContainerResources = {
     limits: { cpu: "500m", memory: "1Gi" },
 };
 
-/** Liberty writes its logs and workarea below these; the image does not own them for a non-root user. */
+/**
+ * Liberty's logs go to LOG_DIR (/tmp/logs); the second path is kept from upstream's manifests
+ * (bookinfo-psa.yaml). The image (Open Liberty, USER 1001) already makes its own output directory,
+ * /opt/ol/wlp/output, writable for that user, so no runAsUser is needed.
+ */
 const REVIEWS_SCRATCH = ["/tmp", "/opt/ibm/wlp/output"];
 
 function reviews(version: string, callsRatings: boolean): Workload {
@@ -90,8 +94,12 @@ export const WORKLOADS: readonly Workload[] = [
         serviceAccount: "bookinfo-productpage",
         env: {},
         scratch: ["/tmp"],
-        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
-        calls: ["details", "reviews"],
+        // The image's CMD forks 8 gunicorn gevent workers, each importing Flask, requests and the
+        // OpenTelemetry SDK on its own (no preload): roughly 40-50 MiB apiece, ~400 MiB in all.
+        resources: { requests: { cpu: "50m", memory: "256Mi" }, limits: { cpu: "500m", memory: "768Mi" } },
+        // ratings too: its REST API (/api/v1/products/<id>/ratings, exposed by the ingress route)
+        // asks ratings directly; the page itself gets ratings through reviews.
+        calls: ["details", "reviews", "ratings"],
         annotations: {
             "prometheus.io/scrape": "true",
             "prometheus.io/port": String(HTTP_PORT),

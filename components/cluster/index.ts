@@ -72,12 +72,16 @@ export class Cluster extends pulumi.ComponentResource {
             // Re-running against an existing cluster of that name adopts it instead of failing.
             // stdout is the kubeconfig, which holds client credentials: it is kept secret and
             // never logged (kind's progress goes to stderr, which is).
+            // A changed spec (port mappings, image) replaces the cluster. Delete first: created
+            // first, the new command would adopt the old cluster of the same name, and the old
+            // command's delete would then remove the cluster the new one reports.
             const created = new command.local.Command(
                 `${name}-kind`,
                 {
                     create: [
                         `if ! kind get clusters | grep -qx ${clusterName}; then`,
-                        `  kind create cluster --config=- --wait 180s >&2;`,
+                        // --name too: kind lets KIND_CLUSTER_NAME override the config's name.
+                        `  kind create cluster --name ${clusterName} --config=- --wait 180s >&2;`,
                         `fi;`,
                         `kind get kubeconfig --name ${clusterName}`,
                     ].join("\n"),
@@ -86,7 +90,7 @@ export class Cluster extends pulumi.ComponentResource {
                     triggers: [stringify(spec)],
                     logging: command.types.enums.local.Logging.Stderr,
                 },
-                { parent: this, additionalSecretOutputs: ["stdout"] },
+                { parent: this, additionalSecretOutputs: ["stdout"], deleteBeforeReplace: true },
             );
             kubeconfig = pulumi.secret(created.stdout);
             kindName = pulumi.output(spec.name);

@@ -67,6 +67,29 @@ const NODE_PORT = { min: 30000, max: 32767 };
 /** Namespaces Kubernetes and Istio own; an application namespace must not be one of them. */
 const RESERVED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"];
 
+/**
+ * Limits that the 1.30 charts set by default for the gateway (`resources`) and every sidecar
+ * (`global.proxy.resources`). Their values are merged over these defaults inside the templates,
+ * which cannot delete a key, so leaving a limit empty keeps the default rather than removing it.
+ */
+const CHART_DEFAULT_LIMITS: Record<string, { cpu: string; memory: string }> = {
+    "gateway.resources": { cpu: "2000m", memory: "1024Mi" },
+    "mesh.proxy.resources": { cpu: "2000m", memory: "1024Mi" },
+};
+
+function requireChartLimits(r: ConfigReader, prefix: string, settings: ResourceSettings): void {
+    const defaults = CHART_DEFAULT_LIMITS[prefix];
+    for (const kind of ["cpu", "memory"] as const) {
+        if (settings.limits[kind] === "") {
+            r.error(
+                `${prefix}.limits.${kind}`,
+                `"" is not allowed: the chart would keep its default limit of ${defaults[kind]}; ` +
+                    `set a Kubernetes quantity (e.g. ${defaults[kind]})`,
+            );
+        }
+    }
+}
+
 function scaling(r: ConfigReader, prefix: string): ScalingSettings {
     const replicas = r.int(`${prefix}.replicas`, { min: 1, max: 50 });
     const maxReplicas = r.int(`${prefix}.maxReplicas`, { min: 1, max: 100 });
@@ -120,6 +143,7 @@ export function parseIstioConfig(r: ConfigReader): IstioConfig {
         },
         scaling: scaling(r, "gateway"),
     };
+    requireChartLimits(r, "gateway.resources", gateway.scaling.resources);
     if (gateway.nodePorts.http === gateway.nodePorts.https) {
         r.error(
             "gateway.httpsNodePort",
@@ -141,6 +165,7 @@ export function parseIstioConfig(r: ConfigReader): IstioConfig {
         tracingSamplingPercent: sampling,
         proxyResources: readResources(r, "mesh.proxy.resources"),
     };
+    requireChartLimits(r, "mesh.proxy.resources", mesh.proxyResources);
 
     const revisions = new Set([primary.revision, ...(canary ? [canary.revision] : [])]);
     const names = r.stringList("mesh.namespaces", DNS);

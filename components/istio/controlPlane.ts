@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PeerAuthentication } from "../crds";
 import { MESH_DEFAULT_PEER_AUTHENTICATION, injectionLabels } from "../shared/names";
 import { AppNamespace, ControlPlaneRevision, IstioConfig } from "./config";
-import { baseValues, gatewayValues, istiodReleaseName, istiodValues } from "./values";
+import { baseChartVersion, baseValues, gatewayValues, istiodReleaseName, istiodValues } from "./values";
 
 export interface ControlPlaneArgs {
     config: IstioConfig;
@@ -23,9 +23,11 @@ interface WebhookProps {
 
 /**
  * istiod writes its CA bundle into its webhook configurations at runtime (and, for validators,
- * would flip failurePolicy if the values did not pin it to Fail). The charts render `caBundle: ""`;
- * left in, every `pulumi up` would show a diff and a server-side apply would fight istiod over the
- * field. So Pulumi does not send the empty bundle at all, and ignores both fields on updates.
+ * would flip failurePolicy if the values did not pin it to Fail). The 1.30 charts render
+ * `caBundle` only when a bundle is configured (`base.validationCABundle`,
+ * `istiodRemote.injectionCABundle`); earlier charts rendered `caBundle: ""`, which Pulumi would
+ * keep resetting and, with server-side apply, own against istiod. So an empty bundle is never
+ * sent, and both istiod-managed fields are ignored on updates whatever a chart version renders.
  */
 export const ignoreIstiodOwnedWebhookFields: pulumi.ResourceTransform = (args) => {
     if (!WEBHOOK_TYPES.includes(args.type)) {
@@ -79,7 +81,7 @@ export class ControlPlane extends pulumi.ComponentResource {
             {
                 name: "istio-base",
                 chart: "base",
-                version: cfg.primary.version,
+                version: baseChartVersion(cfg),
                 repositoryOpts,
                 namespace: rootNs.metadata.name,
                 values: baseValues(cfg),
@@ -87,9 +89,12 @@ export class ControlPlane extends pulumi.ComponentResource {
             { ...k8sOpts, transforms: [ignoreIstiodOwnedWebhookFields] },
         );
 
-        const istiod = (cp: ControlPlaneRevision, role: string): k8s.helm.v4.Chart =>
+        // Named after the revision, not its role: promoting the canary to primary then leaves its
+        // chart untouched (same resource, release and objects) instead of re-creating objects that
+        // still exist under the other name.
+        const istiod = (cp: ControlPlaneRevision): k8s.helm.v4.Chart =>
             new k8s.helm.v4.Chart(
-                `${name}-${role}`,
+                `${name}-${istiodReleaseName(cp.revision)}`,
                 {
                     name: istiodReleaseName(cp.revision),
                     chart: "istiod",
@@ -100,10 +105,10 @@ export class ControlPlane extends pulumi.ComponentResource {
                 },
                 { ...k8sOpts, dependsOn: [base], transforms: [ignoreIstiodOwnedWebhookFields] },
             );
-        const primary = istiod(cfg.primary, "istiod");
+        const primary = istiod(cfg.primary);
         const byRevision = new Map<string, k8s.helm.v4.Chart>([[cfg.primary.revision, primary]]);
         if (cfg.canary) {
-            byRevision.set(cfg.canary.revision, istiod(cfg.canary, "istiod-canary"));
+            byRevision.set(cfg.canary.revision, istiod(cfg.canary));
         }
         const allIstiod = [...byRevision.values()];
 

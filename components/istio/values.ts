@@ -102,6 +102,37 @@ export function istiodReleaseName(revision: string): string {
     return revision === "" ? "istiod" : `istiod-${revision}`;
 }
 
+/** Orders chart versions (semver: numeric core, then a release above its pre-releases). */
+export function compareChartVersions(a: string, b: string): number {
+    const split = (v: string): [number[], string] => {
+        const [core, ...pre] = v.split("-");
+        return [core.split(".").map(Number), pre.join("-")];
+    };
+    const [ca, pa] = split(a);
+    const [cb, pb] = split(b);
+    for (let i = 0; i < 3; i++) {
+        if (ca[i] !== cb[i]) {
+            return ca[i] - cb[i];
+        }
+    }
+    if (pa === pb) {
+        return 0;
+    }
+    if (pa === "" || pb === "") {
+        return pa === "" ? 1 : -1;
+    }
+    return pa < pb ? -1 : 1;
+}
+
+/**
+ * The base chart (CRDs, default validator) at the newest installed control-plane version: Istio's
+ * canary upgrade upgrades base before installing the new istiod, whose CRD fields must exist.
+ */
+export function baseChartVersion(cfg: IstioConfig): string {
+    const versions = [cfg.primary.version, ...(cfg.canary ? [cfg.canary.version] : [])];
+    return versions.reduce((newest, v) => (compareChartVersions(v, newest) > 0 ? v : newest));
+}
+
 export function baseValues(cfg: IstioConfig): BaseValues {
     return {
         defaultRevision: cfg.primary.revision === "" ? "default" : cfg.primary.revision,
@@ -130,8 +161,11 @@ export function meshConfig(cfg: IstioConfig): MeshConfigValues {
         // Applications that call out at start-up (ratings -> MongoDB) would fail under
         // REGISTRY_ONLY/STRICT if they started before their proxy.
         defaultConfig: { holdApplicationUntilProxyStarts: true },
-        // Kubernetes Ingresses (cert-manager's HTTP-01 challenges) are served by the installed
-        // gateway only when these name it; Istio's defaults assume the release istio-ingressgateway.
+        // Kubernetes Ingresses (cert-manager's HTTP-01 challenges) marked with this class are
+        // served by the pods `ingressSelector` matches; Istio's default assumes the release
+        // istio-ingressgateway. `ingressService` only feeds the Ingress status, which istiod looks
+        // up in its own namespace (K8S_INGRESS_NS), so with the gateway in another namespace the
+        // status stays empty; cert-manager does not read it.
         ingressClass: ISTIO_INGRESS_CLASS,
         ingressControllerMode: "STRICT",
         ingressSelector: gatewaySelectorLabel(cfg.gateway.name),

@@ -98,9 +98,25 @@ export function accessAll(
 }
 
 /** The URL a browser should follow from a link in another UI. */
-export function browserUrl(cfg: ObservabilityConfig, ns: string, ui: Ui): string {
-    const a = uiAccess(cfg, ns, ui);
+export function browserUrl(cfg: ObservabilityConfig, ns: string, ui: Ui, secureHosts: string[] = []): string {
+    const a = uiAccess(cfg, ns, ui, secureHosts);
     return a.publicUrl ?? a.localUrl;
+}
+
+/**
+ * Scheme, host and port of {@link browserUrl}, without the UI's path. Kiali needs this for Grafana:
+ * Grafana's search API answers with dashboard paths that already carry its sub path
+ * (`/grafana/d/<uid>/<slug>`, taken from root_url), and Kiali (grafana/grafana.go) appends such a
+ * path to `external_url` whenever it does not start with it, so `http://host/grafana` would turn
+ * every dashboard link into `http://host/grafana/grafana/d/...`.
+ */
+export function browserOrigin(
+    cfg: ObservabilityConfig,
+    ns: string,
+    ui: Ui,
+    secureHosts: string[] = [],
+): string {
+    return new URL(browserUrl(cfg, ns, ui, secureHosts)).origin;
 }
 
 /** UIs published through the ingress gateway (Prometheus never is). */

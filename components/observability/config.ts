@@ -270,7 +270,7 @@ function parseKiali(r: ConfigReader): KialiSettings {
         if (issuerUri === "") {
             r.error(`${p}.auth.openid.issuerUri`, 'must be set when auth.strategy is "openid"');
         }
-        if (!r.has(KIALI_OIDC_SECRET_KEY)) {
+        if (!r.isSet(KIALI_OIDC_SECRET_KEY)) {
             r.error(
                 KIALI_OIDC_SECRET_KEY,
                 `must be set when ${p}.auth.strategy is "openid": pulumi config set --secret ${KIALI_OIDC_SECRET_KEY} <client secret>`,

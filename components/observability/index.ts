@@ -36,6 +36,8 @@ export interface ObservabilityArgs {
     controlPlane: ControlPlaneRef;
     /** With TLS on, the UIs exposed on named hosts are served over HTTPS with this certificate. */
     tls?: GatewayTls;
+    /** The OIDC client secret (required with the openid strategy). */
+    kialiOidcClientSecret?: pulumi.Output<string>;
 }
 
 /** Name of the Gateway that exposes the UIs through the ingress gateway. */
@@ -64,6 +66,7 @@ export class Observability extends pulumi.ComponentResource {
         const namespace = args.controlPlane.rootNamespace;
         const k8sOpts = { parent: this, provider: args.provider };
         const ready = args.controlPlane.ready;
+        const secureHosts = args.tls ? httpsHosts(cfg) : [];
 
         if (cfg.prometheus.enabled) {
             new k8s.helm.v4.Chart(
@@ -107,7 +110,7 @@ export class Observability extends pulumi.ComponentResource {
                     version: cfg.grafana.chart.version,
                     repositoryOpts: { repo: cfg.grafana.chart.repository },
                     namespace,
-                    values: grafanaValues(cfg, ns, istio.primary.version),
+                    values: grafanaValues(cfg, ns, istio.primary.version, secureHosts),
                 },
                 { ...k8sOpts, dependsOn: [grafanaSecret] },
             );
@@ -136,12 +139,22 @@ export class Observability extends pulumi.ComponentResource {
 
         this.kialiViewerTokens = {};
         if (cfg.kiali.enabled) {
-            this.kiali(name, cfg, ns, namespace, k8sOpts, ready, grafanaSecret);
+            this.kiali(
+                name,
+                cfg,
+                ns,
+                namespace,
+                k8sOpts,
+                ready,
+                grafanaSecret,
+                secureHosts,
+                args.kialiOidcClientSecret,
+            );
         }
 
         this.expose(name, cfg, istio, namespace, k8sOpts, ready, args.tls);
 
-        this.access = accessAll(cfg, ns, args.tls ? httpsHosts(cfg) : []);
+        this.access = accessAll(cfg, ns, secureHosts);
         this.registerOutputs({
             access: this.access,
             kialiViewerTokens: this.kialiViewerTokens,
@@ -215,6 +228,8 @@ export class Observability extends pulumi.ComponentResource {
         k8sOpts: pulumi.CustomResourceOptions,
         ready: pulumi.Resource[],
         grafanaSecret: k8s.core.v1.Secret | undefined,
+        secureHosts: string[],
+        oidcClientSecret: pulumi.Output<string> | undefined,
     ): void {
         const k = cfg.kiali;
         const signingKey = new random.RandomPassword(
@@ -238,7 +253,10 @@ export class Observability extends pulumi.ComponentResource {
             secrets.push(grafanaSecret);
         }
         if (k.strategy === "openid") {
-            const clientSecret = new pulumi.Config().requireSecret(KIALI_OIDC_SECRET_KEY);
+            const clientSecret = oidcClientSecret;
+            if (clientSecret === undefined) {
+                throw new pulumi.ResourceError(`the openid strategy needs ${KIALI_OIDC_SECRET_KEY}`, this);
+            }
             secrets.push(
                 new k8s.core.v1.Secret(
                     `${name}-kiali-oidc`,
@@ -268,7 +286,7 @@ export class Observability extends pulumi.ComponentResource {
                 version: k.chart.version,
                 repositoryOpts: { repo: k.chart.repository },
                 namespace,
-                values: kialiValues(cfg, ns),
+                values: kialiValues(cfg, ns, secureHosts),
             },
             { ...k8sOpts, dependsOn: [...ready, ...secrets] },
         );

@@ -5,7 +5,7 @@
  * (`admin.existingSecret`) and Kiali receives `secret:<name>:<key>` references that the chart
  * mounts, so the values stay reviewable in previews and renders.
  */
-import { browserUrl, concreteHost } from "./access";
+import { browserOrigin, browserUrl, uiAccess } from "./access";
 import { K8sResources, k8sResources } from "../shared/resources";
 import { ObservabilityConfig, Persistence } from "./config";
 import { ISTIO_DASHBOARDS, dashboardUrl } from "./dashboards";
@@ -136,9 +136,15 @@ export interface GrafanaValues {
 /** The provider (and so the folder) the Istio dashboards are provisioned into. */
 export const GRAFANA_PROVIDER = "istio";
 
-export function grafanaValues(cfg: ObservabilityConfig, ns: string, istioVersion: string): GrafanaValues {
+/** `secureHosts`: the exposed hosts served over HTTPS (httpsHosts in ./access). */
+export function grafanaValues(
+    cfg: ObservabilityConfig,
+    ns: string,
+    istioVersion: string,
+    secureHosts: string[] = [],
+): GrafanaValues {
     const s = cfg.grafana;
-    const host = concreteHost(cfg, "grafana");
+    const publicUrl = uiAccess(cfg, ns, "grafana", secureHosts).publicUrl;
     const dashboards: Record<string, { url: string }> = {};
     for (const d of ISTIO_DASHBOARDS) {
         dashboards[d.key] = { url: dashboardUrl(d, istioVersion) };
@@ -196,8 +202,8 @@ export function grafanaValues(cfg: ObservabilityConfig, ns: string, istioVersion
             server: {
                 // Served under /grafana both through the gateway and through a port-forward, so
                 // links (including Kiali's) work the same way in both.
-                root_url: host
-                    ? `http://${host}${GRAFANA.path}/`
+                root_url: publicUrl
+                    ? `${publicUrl}/`
                     : `%(protocol)s://%(domain)s:%(http_port)s${GRAFANA.path}/`,
                 serve_from_sub_path: true,
             },
@@ -271,13 +277,14 @@ export function kialiDashboards(): KialiDashboardRef[] {
     );
 }
 
-export function kialiValues(cfg: ObservabilityConfig, ns: string): KialiValues {
+/** `secureHosts`: the exposed hosts served over HTTPS, so Kiali's links use https:// for them. */
+export function kialiValues(cfg: ObservabilityConfig, ns: string, secureHosts: string[] = []): KialiValues {
     const k = cfg.kiali;
     const grafana: KialiValues["external_services"]["grafana"] = cfg.grafana.enabled
         ? {
               enabled: true,
               internal_url: `${grafanaInternalUrl(ns)}${GRAFANA.path}`,
-              external_url: browserUrl(cfg, ns, "grafana"),
+              external_url: browserOrigin(cfg, ns, "grafana", secureHosts),
               datasource_uid: GRAFANA.datasourceUid,
               auth: {
                   type: "basic",
@@ -293,7 +300,7 @@ export function kialiValues(cfg: ObservabilityConfig, ns: string): KialiValues {
               provider: "jaeger",
               internal_url: jaegerQueryGrpcUrl(ns),
               use_grpc: true,
-              external_url: browserUrl(cfg, ns, "jaeger"),
+              external_url: browserUrl(cfg, ns, "jaeger", secureHosts),
           }
         : { enabled: false };
     return {

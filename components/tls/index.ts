@@ -9,7 +9,7 @@ export {
     ACME_DIRECTORY,
     DEV_CA,
     INGRESS_CERT_SECRET,
-    certManagerValues,
+    certManagerArgs,
     ingressCertificateSpec,
     issuerPlan,
 } from "./specs";

@@ -6,7 +6,7 @@ import type { GatewayTls } from "../shared/ingress";
 import { TlsConfig } from "./config";
 import {
     INGRESS_CERT_SECRET,
-    certManagerValues,
+    certManagerArgs,
     ingressCertificateSpec,
     issuerPlan,
     waitsForCertificate,
@@ -53,16 +53,19 @@ export class IngressTls extends pulumi.ComponentResource {
             { metadata: { name: cfg.certManager.namespace } },
             k8sOpts,
         );
+        const chart = certManagerArgs(cfg.certManager);
         this.certManager = new certmanager.CertManager(
             `${name}-cert-manager`,
             {
+                global: chart.global,
+                startupapicheck: chart.startupapicheck,
                 helmOptions: {
                     name: "cert-manager",
                     chart: "cert-manager",
                     version: cfg.certManager.version,
                     repositoryOpts: { repo: cfg.certManager.chartRepository },
                     namespace: namespace.metadata.name,
-                    values: certManagerValues(cfg.certManager),
+                    values: chart.values,
                     // Helm waits for the workloads and the startupapicheck hook before the
                     // release (and so the component's `status`) completes.
                     skipAwait: false,

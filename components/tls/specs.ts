@@ -53,23 +53,30 @@ export interface IssuerPlan {
     ingressIssuer: IssuerRef;
 }
 
-/** Helm values of the jetstack cert-manager chart (only keys its values.schema.json declares). */
-export interface CertManagerValues {
-    crds: { enabled: boolean; keep: boolean };
-    startupapicheck: { enabled: boolean; timeout: string };
+/**
+ * What the CertManager component is given. Keys that the component has a typed field for
+ * (`global`, `startupapicheck`) must be passed typed: its Go side copies every typed field into
+ * the Helm values, unset ones as nil, over `helmOptions.values` (pulumi-go-helmbase
+ * `InitDefaults`), so the same keys under `helmOptions.values` would never reach the chart.
+ * Only keys without a typed field (`crds`) go under `helmOptions.values`. All of them are keys
+ * the chart's values.schema.json declares.
+ */
+export interface CertManagerChartArgs {
     global: { leaderElection: { namespace: string } };
+    startupapicheck: { enabled: boolean; timeout: string };
+    values: { crds: { enabled: boolean; keep: boolean } };
 }
 
-export function certManagerValues(s: CertManagerSettings): CertManagerValues {
+export function certManagerArgs(s: CertManagerSettings): CertManagerChartArgs {
     return {
-        // The non-deprecated replacement of installCRDs; keep: uninstalling the chart must not
-        // garbage-collect every Certificate and Issuer with the CRDs.
-        crds: { enabled: true, keep: true },
+        // Some clusters forbid writing leases to kube-system (GKE Autopilot).
+        global: { leaderElection: { namespace: s.namespace } },
         // The post-install hook that completes only once the webhook answers; with Helm waiting
         // for it, the release (and so the Issuers after it) cannot win the race with the webhook.
         startupapicheck: { enabled: true, timeout: "5m" },
-        // Some clusters forbid writing leases to kube-system (GKE Autopilot).
-        global: { leaderElection: { namespace: s.namespace } },
+        // The non-deprecated replacement of installCRDs; keep: uninstalling the chart must not
+        // garbage-collect every Certificate and Issuer with the CRDs.
+        values: { crds: { enabled: true, keep: true } },
     };
 }
 

@@ -136,10 +136,23 @@ function compareKeys(a: string[], b: string[]): number {
     return 0;
 }
 
+/**
+ * The cert-manager component takes its release's arguments under `helmOptions` and its typed chart
+ * values as its other inputs, which it writes over `helmOptions.values`; the record shows the
+ * values as the chart receives them.
+ */
+function chartInputs(r: CapturedResource): Record<string, unknown> {
+    if (r.type !== CERT_MANAGER_TYPE) {
+        return r.inputs;
+    }
+    const { helmOptions, ...typed } = r.inputs as { helmOptions?: { values?: object } };
+    return { ...helmOptions, values: { ...helmOptions?.values, ...typed } };
+}
+
 function chartRecord(r: CapturedResource): ChartRecord {
-    // The cert-manager component takes its Helm release's arguments under `helmOptions`.
-    const inputs = r.type === CERT_MANAGER_TYPE ? (r.inputs.helmOptions ?? {}) : r.inputs;
-    const i = redact(inputs) as Record<string, string | undefined> & { repositoryOpts?: { repo?: string } };
+    const i = redact(chartInputs(r)) as Record<string, string | undefined> & {
+        repositoryOpts?: { repo?: string };
+    };
     const repo = i.repositoryOpts?.repo ?? "";
     return {
         resource: r.name,
