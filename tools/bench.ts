@@ -17,14 +17,13 @@ import { PROJECT_ROOT, listStacks } from "./lib/stackFiles";
 
 type Sample = Record<string, number>;
 
-const TS_NODE = path.join(PROJECT_ROOT, "node_modules", ".bin", "ts-node");
 const CHILD = path.join(__dirname, "lib", "benchChild.ts");
 
 function sample(args: string[]): Sample {
-    const res = spawnSync(TS_NODE, ["--transpile-only", CHILD, ...args], {
-        cwd: PROJECT_ROOT,
-        encoding: "utf8",
-    });
+    // ts-node compiles the child as `npm run render` would; --expose-gc lets the scaling runs
+    // start each timed evaluation from a collected heap.
+    const node = ["--expose-gc", "-r", "ts-node/register/transpile-only", CHILD, ...args];
+    const res = spawnSync(process.execPath, node, { cwd: PROJECT_ROOT, encoding: "utf8" });
     if (res.status !== 0) {
         throw new Error(`benchmark child ${args.join(" ")} failed: ${res.stderr}`);
     }
