@@ -5,7 +5,7 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import {
     Props,
-    asRecord,
+    valuePaths,
     asString,
     chartOf,
     containersOf,
@@ -76,24 +76,14 @@ function imageProblem(image: string | undefined): string | undefined {
 }
 
 /** `latest` set explicitly anywhere in chart values (`tag`, `image`, Kiali's `image_version`). */
-function latestInValues(v: unknown, path: string[] = []): string[] {
-    if (Array.isArray(v)) {
-        return v.flatMap((x, i) => latestInValues(x, [...path, String(i)]));
-    }
-    const rec = asRecord(v);
-    if (!rec) {
-        return [];
-    }
-    return Object.entries(rec).flatMap(([k, x]) => {
-        const here = [...path, k];
-        if (typeof x === "string") {
-            const latest =
-                ((k === "tag" || k === "image_version") && x === "latest") ||
-                (k === "image" && /:latest$/.test(x));
-            return latest ? [here.join(".")] : [];
-        }
-        return latestInValues(x, here);
-    });
+function latestInValues(v: unknown): string[] {
+    return valuePaths(
+        v,
+        (k, x) =>
+            typeof x === "string" &&
+            (((k === "tag" || k === "image_version") && x === "latest") ||
+                (k === "image" && /:latest$/.test(x))),
+    );
 }
 
 export const imageTagPinned: ResourceValidationPolicy = {

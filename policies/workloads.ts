@@ -8,6 +8,7 @@ import {
     Props,
     TYPE,
     asRecord,
+    valuePaths,
     asString,
     at,
     chartOf,
@@ -218,19 +219,8 @@ function selectsGateway(selector: Record<string, string>, g: GatewayPods): boole
 }
 
 /** Paths in chart values that ask for a LoadBalancer Service (`service.type`, Kiali's `service_type`...). */
-function loadBalancerPaths(v: unknown, path: string[] = []): string[] {
-    if (Array.isArray(v)) {
-        return v.flatMap((x, i) => loadBalancerPaths(x, [...path, String(i)]));
-    }
-    const rec = asRecord(v);
-    if (!rec) {
-        return [];
-    }
-    return Object.entries(rec).flatMap(([k, x]) =>
-        x === "LoadBalancer" && /^(type|service_?[tT]ype)$/.test(k)
-            ? [[...path, k].join(".")]
-            : loadBalancerPaths(x, [...path, k]),
-    );
+function loadBalancerPaths(v: unknown): string[] {
+    return valuePaths(v, (k, x) => x === "LoadBalancer" && /^(type|service_?[tT]ype)$/.test(k));
 }
 
 export const loadBalancerOnlyForGateways: StackValidationPolicy = {

@@ -6,7 +6,7 @@ import { GatewayTls, ingressServers } from "../shared/ingress";
 import { IstioConfig } from "../istio/config";
 import { MESH_DEFAULT_TELEMETRY, TRACING_PROVIDER, gatewaySelectorLabel, serviceFqdn } from "../shared/names";
 import { Ui, UiAccess, accessAll, exposedHosts, exposedUis, httpsHosts, uiTarget } from "./access";
-import { KIALI_OIDC_SECRET_KEY, ObservabilityConfig } from "./config";
+import { ChartSource, KIALI_OIDC_SECRET_KEY, ObservabilityConfig } from "./config";
 import { GRAFANA, JAEGER, JAEGER_SERVICES, KIALI, PROMETHEUS } from "./endpoints";
 import {
     JAEGER_LABELS,
@@ -40,6 +40,23 @@ export interface ObservabilityArgs {
     kialiOidcClientSecret?: pulumi.Output<string>;
 }
 
+/** What the addon helpers share: naming, placement, provider, and the chart factory. */
+interface AddonContext {
+    name: string;
+    ns: string;
+    namespace: pulumi.Output<string>;
+    k8sOpts: pulumi.CustomResourceOptions;
+    ready: pulumi.Resource[];
+    chart: (
+        role: string,
+        release: string,
+        chart: string,
+        source: ChartSource,
+        values: object,
+        dependsOn?: pulumi.Resource[],
+    ) => k8s.helm.v4.Chart;
+}
+
 /** Name of the Gateway that exposes the UIs through the ingress gateway. */
 export const UI_GATEWAY = "observability";
 /** Suffix of that Gateway's server port names (http-observability, https-observability). */
@@ -68,18 +85,36 @@ export class Observability extends pulumi.ComponentResource {
         const ready = args.controlPlane.ready;
         const secureHosts = args.tls ? httpsHosts(cfg) : [];
 
-        if (cfg.prometheus.enabled) {
+        // Every addon chart: a fixed release name (the Services Kiali and Grafana are pointed at
+        // derive from it), in the root namespace, from its pinned source.
+        const addonChart = (
+            role: string,
+            release: string,
+            chart: string,
+            source: ChartSource,
+            values: object,
+            dependsOn: pulumi.Resource[] = [],
+        ) =>
             new k8s.helm.v4.Chart(
-                `${name}-prometheus`,
+                `${name}-${role}`,
                 {
-                    name: PROMETHEUS.release,
-                    chart: "prometheus",
-                    version: cfg.prometheus.chart.version,
-                    repositoryOpts: { repo: cfg.prometheus.chart.repository },
+                    name: release,
+                    chart,
+                    version: source.version,
+                    repositoryOpts: { repo: source.repository },
                     namespace,
-                    values: prometheusValues(cfg),
+                    values,
                 },
-                k8sOpts,
+                { ...k8sOpts, dependsOn },
+            );
+
+        if (cfg.prometheus.enabled) {
+            addonChart(
+                "prometheus",
+                PROMETHEUS.release,
+                "prometheus",
+                cfg.prometheus.chart,
+                prometheusValues(cfg),
             );
         }
 
@@ -102,17 +137,13 @@ export class Observability extends pulumi.ComponentResource {
                 },
                 k8sOpts,
             );
-            new k8s.helm.v4.Chart(
-                `${name}-grafana`,
-                {
-                    name: GRAFANA.release,
-                    chart: "grafana",
-                    version: cfg.grafana.chart.version,
-                    repositoryOpts: { repo: cfg.grafana.chart.repository },
-                    namespace,
-                    values: grafanaValues(cfg, ns, istio.primary.version, secureHosts),
-                },
-                { ...k8sOpts, dependsOn: [grafanaSecret] },
+            addonChart(
+                "grafana",
+                GRAFANA.release,
+                "grafana",
+                cfg.grafana.chart,
+                grafanaValues(cfg, ns, istio.primary.version, secureHosts),
+                [grafanaSecret],
             );
             this.grafanaAdmin = { user: GRAFANA.adminUser, password: pulumi.secret(password.result) };
         }
@@ -140,12 +171,8 @@ export class Observability extends pulumi.ComponentResource {
         this.kialiViewerTokens = {};
         if (cfg.kiali.enabled) {
             this.kiali(
-                name,
+                { name, ns, namespace, k8sOpts, ready, chart: addonChart },
                 cfg,
-                ns,
-                namespace,
-                k8sOpts,
-                ready,
                 grafanaSecret,
                 secureHosts,
                 args.kialiOidcClientSecret,
@@ -221,16 +248,13 @@ export class Observability extends pulumi.ComponentResource {
     }
 
     private kiali(
-        name: string,
+        ctx: AddonContext,
         cfg: ObservabilityConfig,
-        ns: string,
-        namespace: pulumi.Output<string>,
-        k8sOpts: pulumi.CustomResourceOptions,
-        ready: pulumi.Resource[],
         grafanaSecret: k8s.core.v1.Secret | undefined,
         secureHosts: string[],
         oidcClientSecret: pulumi.Output<string> | undefined,
     ): void {
+        const { name, ns, namespace, k8sOpts, ready } = ctx;
         const k = cfg.kiali;
         const signingKey = new random.RandomPassword(
             // AES-256 needs exactly 32 bytes; alphanumerics are one byte each.
@@ -278,17 +302,13 @@ export class Observability extends pulumi.ComponentResource {
                 ),
             );
         }
-        const chart = new k8s.helm.v4.Chart(
-            `${name}-kiali`,
-            {
-                name: KIALI.release,
-                chart: "kiali-server",
-                version: k.chart.version,
-                repositoryOpts: { repo: k.chart.repository },
-                namespace,
-                values: kialiValues(cfg, ns, secureHosts),
-            },
-            { ...k8sOpts, dependsOn: [...ready, ...secrets] },
+        const chart = ctx.chart(
+            "kiali",
+            KIALI.release,
+            "kiali-server",
+            k.chart,
+            kialiValues(cfg, ns, secureHosts),
+            [...ready, ...secrets],
         );
 
         for (const viewer of k.viewers) {

@@ -226,3 +226,24 @@ export function hostMatches(pattern: string, host: string): boolean {
     }
     return pattern === host;
 }
+
+/**
+ * Dotted paths of every leaf in chart values (arrays indexed) whose key and value match, e.g. the
+ * places that ask for `latest` images or LoadBalancer Services.
+ */
+export function valuePaths(
+    v: unknown,
+    matches: (key: string, value: unknown) => boolean,
+    path: string[] = [],
+): string[] {
+    if (Array.isArray(v)) {
+        return v.flatMap((x, i) => valuePaths(x, matches, [...path, String(i)]));
+    }
+    const rec = asRecord(v);
+    if (!rec) {
+        return [];
+    }
+    return Object.entries(rec).flatMap(([k, x]) =>
+        matches(k, x) ? [[...path, k].join(".")] : valuePaths(x, matches, [...path, k]),
+    );
+}
