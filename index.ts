@@ -4,7 +4,7 @@
  */
 import { Bookinfo, productPageUrl } from "./components/bookinfo";
 import { Cluster } from "./components/cluster";
-import { ControlPlane, gatewayAccess } from "./components/istio";
+import { ControlPlane, gatewayAccess, ingressPorts } from "./components/istio";
 import { Observability } from "./components/observability";
 import { IngressTls, httpsUrls } from "./components/tls";
 import { readStackConfig, readStackSecrets } from "./config";
@@ -46,6 +46,7 @@ export = () => {
               provider: cluster.provider,
               controlPlane: mesh,
               tls: tls?.gatewayTls,
+              ingressPorts: ingressPorts(cfg.istio, cfg.cluster),
               kialiOidcClientSecret: secrets.kialiOidcClientSecret,
           })
         : undefined;

@@ -1,12 +1,15 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "../components/cluster";
-import { ignoreIstiodOwnedWebhookFields } from "../components/istio";
+import { ignoreIstiodOwnedWebhookFields, ingressOrigin, ingressPorts } from "../components/istio";
+import { parseClusterConfig } from "../components/cluster/config";
+import { parseIstioConfig } from "../components/istio/config";
+import { ConfigReader } from "../config/reader";
 import { GatewayValues, IstiodValues, compareChartVersions } from "../components/istio/values";
 import { JAEGER_COLLECTOR, TRACING_PROVIDER } from "../components/shared/names";
 import { Evaluation, evaluate } from "../tools/lib/mockRuntime";
 import { loadStackConfig } from "../tools/lib/stackFiles";
-import { byType, evaluateStack, nameOf, one } from "./support/stacks";
+import { byType, evaluateStack, nameOf, one, rawConfig } from "./support/stacks";
 
 const CHART = "kubernetes:helm.sh/v4:Chart";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
@@ -66,6 +69,36 @@ function istioCharts(ev: Evaluation) {
 }
 
 describe("Istio control plane", () => {
+    it("tells where a browser reaches the gateway in each environment", () => {
+        const portsOf = (stack: string, overrides: Record<string, string> = {}) => {
+            const r = new ConfigReader(
+                rawConfig(
+                    stack,
+                    Object.entries(overrides).map(([key, value]) => ({ key, value })),
+                ),
+            );
+            return ingressPorts(parseIstioConfig(r), parseClusterConfig(r));
+        };
+        assert.deepStrictEqual(portsOf("dev"), { http: 8080, https: 8443 }); // kind host ports
+        assert.deepStrictEqual(portsOf("prod"), { http: 80, https: 443 }); // load balancer
+        assert.deepStrictEqual(portsOf("dev", { "cluster.kind.create": "false" }), {
+            http: 30080,
+            https: 30443,
+        });
+        assert.deepStrictEqual(portsOf("prod", { "gateway.serviceType": "ClusterIP" }), {
+            http: 8080,
+            https: 8443,
+        });
+        assert.strictEqual(
+            ingressOrigin("https", "a.example.com", { http: 80, https: 443 }),
+            "https://a.example.com",
+        );
+        assert.strictEqual(
+            ingressOrigin("http", "a.example.com", { http: 8080, https: 8443 }),
+            "http://a.example.com:8080",
+        );
+    });
+
     it("installs base, istiod and gateway from the official repository at the configured version", async () => {
         const ev = await evaluateStack("dev");
         const charts = istioCharts(ev).map((c) => ({

@@ -541,7 +541,8 @@ describe("observability", () => {
             const grafana = values<GrafanaValues>(ev, "observability-grafana");
             const g = values<KialiValues>(ev, "observability-kiali").external_services.grafana;
             const access = ev.outputs.observability as Record<string, { publicUrl?: string }>;
-            assert.strictEqual(access.grafana.publicUrl, "https://grafana.mesh.localtest.me/grafana");
+            // kind maps the gateway's HTTPS node port to localhost:8443.
+            assert.strictEqual(access.grafana.publicUrl, "https://grafana.mesh.localtest.me:8443/grafana");
             assert.strictEqual(grafana["grafana.ini"].server.root_url, `${access.grafana.publicUrl}/`);
             assert.strictEqual(
                 kialiDashboardLink(
@@ -618,17 +619,21 @@ describe("observability", () => {
                 kiali.server.port,
             ],
         ]);
-        assert.strictEqual(grafana["grafana.ini"].server.root_url, "http://grafana.example.com/grafana/");
+        // The dev stack reaches the gateway through kind's host port 8080.
+        assert.strictEqual(
+            grafana["grafana.ini"].server.root_url,
+            "http://grafana.example.com:8080/grafana/",
+        );
         assert.strictEqual(
             kialiDashboardLink(
                 String(kiali.external_services.grafana.external_url),
                 grafana["grafana.ini"].server.root_url,
                 "abc/istio-mesh",
             ),
-            "http://grafana.example.com/grafana/d/abc/istio-mesh",
+            "http://grafana.example.com:8080/grafana/d/abc/istio-mesh",
         );
         const access = ev.outputs.observability as Record<string, { publicUrl?: string }>;
-        assert.strictEqual(access.kiali.publicUrl, "http://kiali.example.com/kiali");
+        assert.strictEqual(access.kiali.publicUrl, "http://kiali.example.com:8080/kiali");
         const dev = await evaluateStack("dev");
         assert.strictEqual(
             byType(dev, "kubernetes:networking.istio.io/v1:Gateway").filter((g) =>

@@ -32,8 +32,38 @@ export function gatewayAccess(istio: IstioConfig, cluster: ClusterConfig): Gatew
             };
         case "ClusterIP":
             return {
-                url: "http://localhost:8080",
-                howTo: `kubectl port-forward ${svc} 8080:${GATEWAY_PORTS.http}`,
+                url: `http://localhost:${PORT_FORWARD.http}`,
+                howTo: `kubectl port-forward ${svc} ${PORT_FORWARD.http}:${GATEWAY_PORTS.http}`,
             };
     }
+}
+
+/** The ports a browser uses for the gateway's HTTP and HTTPS listeners in this environment. */
+export interface IngressPorts {
+    http: number;
+    https: number;
+}
+
+/** Local ports of a `kubectl port-forward` to a ClusterIP gateway. */
+const PORT_FORWARD = { http: 8080, https: 8443 } as const;
+
+export function ingressPorts(istio: IstioConfig, cluster: ClusterConfig): IngressPorts {
+    const g = istio.gateway;
+    switch (g.serviceType) {
+        case "LoadBalancer":
+            return { http: GATEWAY_PORTS.http, https: GATEWAY_PORTS.https };
+        case "NodePort":
+            return cluster.kind
+                ? { http: cluster.kind.httpHostPort, https: cluster.kind.httpsHostPort }
+                : { ...g.nodePorts };
+        case "ClusterIP":
+            return { ...PORT_FORWARD };
+    }
+}
+
+/** `scheme://host[:port]` through the ingress gateway, the port left out where it is the default. */
+export function ingressOrigin(scheme: "http" | "https", host: string, ports: IngressPorts): string {
+    const port = ports[scheme];
+    const standard = scheme === "http" ? 80 : 443;
+    return port === standard ? `${scheme}://${host}` : `${scheme}://${host}:${port}`;
 }

@@ -3,6 +3,7 @@
  * exposed through the ingress gateway on a named host, its public URL. Pure, so the commands in the
  * stack outputs can be checked against the Services that exist.
  */
+import { IngressPorts, ingressOrigin } from "../istio/access";
 import { ObservabilityConfig } from "./config";
 import { GRAFANA, JAEGER, JAEGER_SERVICES, KIALI, PROMETHEUS, jaegerQueryHttpPort } from "./endpoints";
 
@@ -69,16 +70,26 @@ export function concreteHost(cfg: ObservabilityConfig, ui: Ui): string | undefin
     return ing.enabled && !ing.host.includes("*") ? ing.host : undefined;
 }
 
-/** `secureHosts`: the hosts served over HTTPS (see {@link httpsHosts}). */
-export function uiAccess(cfg: ObservabilityConfig, ns: string, ui: Ui, secureHosts: string[] = []): UiAccess {
+/** How the exposed UIs are reached through the ingress gateway. */
+export interface UiExposure {
+    /** The hosts served over HTTPS (see {@link httpsHosts}). */
+    secureHosts: string[];
+    /** The gateway's ports as a browser sees them (e.g. kind's host ports). */
+    ports: IngressPorts;
+}
+
+/** A gateway on the standard ports, without TLS. */
+export const PLAIN_EXPOSURE: UiExposure = { secureHosts: [], ports: { http: 80, https: 443 } };
+
+export function uiAccess(cfg: ObservabilityConfig, ns: string, ui: Ui, exposure = PLAIN_EXPOSURE): UiAccess {
     const t = TARGETS[ui];
     const host = concreteHost(cfg, ui);
-    const scheme = host !== undefined && secureHosts.includes(host) ? "https" : "http";
+    const scheme = host !== undefined && exposure.secureHosts.includes(host) ? "https" : "http";
     return {
         ...t,
         portForward: `kubectl -n ${ns} port-forward svc/${t.service} ${t.localPort}:${t.servicePort}`,
         localUrl: `http://localhost:${t.localPort}${t.path}`,
-        ...(host ? { publicUrl: `${scheme}://${host}${t.path}` } : {}),
+        ...(host ? { publicUrl: `${ingressOrigin(scheme, host, exposure.ports)}${t.path}` } : {}),
     };
 }
 
@@ -86,20 +97,20 @@ export function uiAccess(cfg: ObservabilityConfig, ns: string, ui: Ui, secureHos
 export function accessAll(
     cfg: ObservabilityConfig,
     ns: string,
-    secureHosts: string[] = [],
+    exposure = PLAIN_EXPOSURE,
 ): Partial<Record<Ui, UiAccess>> {
     const out: Partial<Record<Ui, UiAccess>> = {};
     for (const ui of UIS) {
         if (enabled(cfg, ui)) {
-            out[ui] = uiAccess(cfg, ns, ui, secureHosts);
+            out[ui] = uiAccess(cfg, ns, ui, exposure);
         }
     }
     return out;
 }
 
 /** The URL a browser should follow from a link in another UI. */
-export function browserUrl(cfg: ObservabilityConfig, ns: string, ui: Ui, secureHosts: string[] = []): string {
-    const a = uiAccess(cfg, ns, ui, secureHosts);
+export function browserUrl(cfg: ObservabilityConfig, ns: string, ui: Ui, exposure = PLAIN_EXPOSURE): string {
+    const a = uiAccess(cfg, ns, ui, exposure);
     return a.publicUrl ?? a.localUrl;
 }
 
@@ -114,9 +125,9 @@ export function browserOrigin(
     cfg: ObservabilityConfig,
     ns: string,
     ui: Ui,
-    secureHosts: string[] = [],
+    exposure = PLAIN_EXPOSURE,
 ): string {
-    return new URL(browserUrl(cfg, ns, ui, secureHosts)).origin;
+    return new URL(browserUrl(cfg, ns, ui, exposure)).origin;
 }
 
 /** UIs published through the ingress gateway (Prometheus never is). */

@@ -3,9 +3,20 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Gateway, Telemetry, VirtualService } from "../crds";
 import { GatewayTls, ingressServers } from "../shared/ingress";
+import type { IngressPorts } from "../istio/access";
 import { IstioConfig } from "../istio/config";
 import { MESH_DEFAULT_TELEMETRY, TRACING_PROVIDER, gatewaySelectorLabel, serviceFqdn } from "../shared/names";
-import { Ui, UiAccess, accessAll, exposedHosts, exposedUis, httpsHosts, uiTarget } from "./access";
+import {
+    PLAIN_EXPOSURE,
+    Ui,
+    UiAccess,
+    UiExposure,
+    accessAll,
+    exposedHosts,
+    exposedUis,
+    httpsHosts,
+    uiTarget,
+} from "./access";
 import { ChartSource, KIALI_OIDC_SECRET_KEY, ObservabilityConfig } from "./config";
 import { GRAFANA, JAEGER, JAEGER_SERVICES, KIALI, PROMETHEUS } from "./endpoints";
 import {
@@ -36,6 +47,8 @@ export interface ObservabilityArgs {
     controlPlane: ControlPlaneRef;
     /** With TLS on, the UIs exposed on named hosts are served over HTTPS with this certificate. */
     tls?: GatewayTls;
+    /** The gateway's ports as a browser sees them (kind host ports, node ports...); 80/443 if unset. */
+    ingressPorts?: IngressPorts;
     /** The OIDC client secret (required with the openid strategy). */
     kialiOidcClientSecret?: pulumi.Output<string>;
 }
@@ -83,7 +96,10 @@ export class Observability extends pulumi.ComponentResource {
         const namespace = args.controlPlane.rootNamespace;
         const k8sOpts = { parent: this, provider: args.provider };
         const ready = args.controlPlane.ready;
-        const secureHosts = args.tls ? httpsHosts(cfg) : [];
+        const exposure: UiExposure = {
+            secureHosts: args.tls ? httpsHosts(cfg) : [],
+            ports: args.ingressPorts ?? PLAIN_EXPOSURE.ports,
+        };
 
         // Every addon chart: a fixed release name (the Services Kiali and Grafana are pointed at
         // derive from it), in the root namespace, from its pinned source.
@@ -142,7 +158,7 @@ export class Observability extends pulumi.ComponentResource {
                 GRAFANA.release,
                 "grafana",
                 cfg.grafana.chart,
-                grafanaValues(cfg, ns, istio.primary.version, secureHosts),
+                grafanaValues(cfg, ns, istio.primary.version, exposure),
                 [grafanaSecret],
             );
             this.grafanaAdmin = { user: GRAFANA.adminUser, password: pulumi.secret(password.result) };
@@ -174,14 +190,14 @@ export class Observability extends pulumi.ComponentResource {
                 { name, ns, namespace, k8sOpts, ready, chart: addonChart },
                 cfg,
                 grafanaSecret,
-                secureHosts,
+                exposure,
                 args.kialiOidcClientSecret,
             );
         }
 
         this.expose(name, cfg, istio, namespace, k8sOpts, ready, args.tls);
 
-        this.access = accessAll(cfg, ns, secureHosts);
+        this.access = accessAll(cfg, ns, exposure);
         this.registerOutputs({
             access: this.access,
             kialiViewerTokens: this.kialiViewerTokens,
@@ -251,7 +267,7 @@ export class Observability extends pulumi.ComponentResource {
         ctx: AddonContext,
         cfg: ObservabilityConfig,
         grafanaSecret: k8s.core.v1.Secret | undefined,
-        secureHosts: string[],
+        exposure: UiExposure,
         oidcClientSecret: pulumi.Output<string> | undefined,
     ): void {
         const { name, ns, namespace, k8sOpts, ready } = ctx;
@@ -307,7 +323,7 @@ export class Observability extends pulumi.ComponentResource {
             KIALI.release,
             "kiali-server",
             k.chart,
-            kialiValues(cfg, ns, secureHosts),
+            kialiValues(cfg, ns, exposure),
             [...ready, ...secrets],
         );
 

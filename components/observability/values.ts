@@ -5,7 +5,7 @@
  * (`admin.existingSecret`) and Kiali receives `secret:<name>:<key>` references that the chart
  * mounts, so the values stay reviewable in previews and renders.
  */
-import { browserOrigin, browserUrl, uiAccess } from "./access";
+import { PLAIN_EXPOSURE, browserOrigin, browserUrl, uiAccess } from "./access";
 import { K8sResources, k8sResources } from "../shared/resources";
 import { ObservabilityConfig, Persistence } from "./config";
 import { ISTIO_DASHBOARDS, dashboardUrl } from "./dashboards";
@@ -141,10 +141,10 @@ export function grafanaValues(
     cfg: ObservabilityConfig,
     ns: string,
     istioVersion: string,
-    secureHosts: string[] = [],
+    exposure = PLAIN_EXPOSURE,
 ): GrafanaValues {
     const s = cfg.grafana;
-    const publicUrl = uiAccess(cfg, ns, "grafana", secureHosts).publicUrl;
+    const publicUrl = uiAccess(cfg, ns, "grafana", exposure).publicUrl;
     const dashboards: Record<string, { url: string }> = {};
     for (const d of ISTIO_DASHBOARDS) {
         dashboards[d.key] = { url: dashboardUrl(d, istioVersion) };
@@ -278,13 +278,13 @@ export function kialiDashboards(): KialiDashboardRef[] {
 }
 
 /** `secureHosts`: the exposed hosts served over HTTPS, so Kiali's links use https:// for them. */
-export function kialiValues(cfg: ObservabilityConfig, ns: string, secureHosts: string[] = []): KialiValues {
+export function kialiValues(cfg: ObservabilityConfig, ns: string, exposure = PLAIN_EXPOSURE): KialiValues {
     const k = cfg.kiali;
     const grafana: KialiValues["external_services"]["grafana"] = cfg.grafana.enabled
         ? {
               enabled: true,
               internal_url: `${grafanaInternalUrl(ns)}${GRAFANA.path}`,
-              external_url: browserOrigin(cfg, ns, "grafana", secureHosts),
+              external_url: browserOrigin(cfg, ns, "grafana", exposure),
               datasource_uid: GRAFANA.datasourceUid,
               auth: {
                   type: "basic",
@@ -300,7 +300,7 @@ export function kialiValues(cfg: ObservabilityConfig, ns: string, secureHosts: s
               provider: "jaeger",
               internal_url: jaegerQueryGrpcUrl(ns),
               use_grpc: true,
-              external_url: browserUrl(cfg, ns, "jaeger", secureHosts),
+              external_url: browserUrl(cfg, ns, "jaeger", exposure),
           }
         : { enabled: false };
     return {
