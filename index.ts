@@ -47,6 +47,8 @@ export = () => {
               controlPlane: mesh,
               tls: tls?.gatewayTls,
               ingressPorts: ingressPorts(cfg.istio, cfg.cluster),
+              // Written manifests would hold the credentials in plaintext: supplied out of band.
+              createSecrets: cfg.cluster.renderYamlTo === "",
               kialiOidcClientSecret: secrets.kialiOidcClientSecret,
           })
         : undefined;

@@ -498,6 +498,34 @@ describe("observability", () => {
         assert.strictEqual(access.kiali.localUrl, `http://localhost:20001${kiali.server.web_root}`);
     });
 
+    it("writes no credential into a GitOps render directory: those Secrets come out of band", async () => {
+        const ev = await evaluateStack("prod", [
+            { key: "cluster.renderYamlTo", value: "/tmp/mesh-manifests" },
+        ]);
+        const provider = one(ev, "pulumi:providers:kubernetes", "cluster-provider");
+        assert.strictEqual(provider.inputs.renderYamlToDirectory, "/tmp/mesh-manifests");
+        assert.deepStrictEqual(byType(ev, "random:index/randomPassword:RandomPassword"), []);
+        const withData = byType(ev, SECRET).filter(
+            (s) => s.inputs.stringData !== undefined || s.inputs.data !== undefined,
+        );
+        assert.deepStrictEqual(
+            withData.map((s) => s.name),
+            [],
+        );
+        // The charts still read the Secrets by name, so the manifests stay complete.
+        assert.strictEqual(
+            values<GrafanaValues>(ev, "observability-grafana").admin.existingSecret,
+            "grafana-admin",
+        );
+        assert.strictEqual(
+            values<KialiValues>(ev, "observability-kiali").login_token.signing_key,
+            "secret:kiali-signing-key:key",
+        );
+        // Applied normally, the same stack creates both credentials.
+        const applied = await evaluateStack("prod");
+        assert.strictEqual(byType(applied, "random:index/randomPassword:RandomPassword").length, 2);
+    });
+
     describe("with TLS at the ingress", () => {
         const exposed = [
             { key: "observability.kiali.ingress.enabled", value: "true" },

@@ -51,6 +51,13 @@ export interface ObservabilityArgs {
     ingressPorts?: IngressPorts;
     /** The OIDC client secret (required with the openid strategy). */
     kialiOidcClientSecret?: pulumi.Output<string>;
+    /**
+     * Whether this component creates the credential Secrets (Grafana admin, Kiali signing key and
+     * OIDC secret). Off when manifests are written to a directory: the provider would write their
+     * values there in plaintext, so they are provided out of band under the same names instead.
+     * Defaults to true.
+     */
+    createSecrets?: boolean;
 }
 
 /** What the addon helpers share: naming, placement, provider, and the chart factory. */
@@ -134,8 +141,9 @@ export class Observability extends pulumi.ComponentResource {
             );
         }
 
+        const createSecrets = args.createSecrets ?? true;
         let grafanaSecret: k8s.core.v1.Secret | undefined;
-        if (cfg.grafana.enabled) {
+        if (cfg.grafana.enabled && createSecrets) {
             const password = new random.RandomPassword(
                 `${name}-grafana-admin-password`,
                 { length: 32, special: false },
@@ -153,15 +161,17 @@ export class Observability extends pulumi.ComponentResource {
                 },
                 k8sOpts,
             );
+            this.grafanaAdmin = { user: GRAFANA.adminUser, password: pulumi.secret(password.result) };
+        }
+        if (cfg.grafana.enabled) {
             addonChart(
                 "grafana",
                 GRAFANA.release,
                 "grafana",
                 cfg.grafana.chart,
                 grafanaValues(cfg, ns, istio.primary.version, exposure),
-                [grafanaSecret],
+                grafanaSecret ? [grafanaSecret] : [],
             );
-            this.grafanaAdmin = { user: GRAFANA.adminUser, password: pulumi.secret(password.result) };
         }
 
         let collector: k8s.core.v1.Service | undefined;
@@ -191,7 +201,8 @@ export class Observability extends pulumi.ComponentResource {
                 cfg,
                 grafanaSecret,
                 exposure,
-                args.kialiOidcClientSecret,
+                createSecrets ? args.kialiOidcClientSecret : undefined,
+                createSecrets,
             );
         }
 
@@ -269,30 +280,34 @@ export class Observability extends pulumi.ComponentResource {
         grafanaSecret: k8s.core.v1.Secret | undefined,
         exposure: UiExposure,
         oidcClientSecret: pulumi.Output<string> | undefined,
+        createSecrets: boolean,
     ): void {
         const { name, ns, namespace, k8sOpts, ready } = ctx;
         const k = cfg.kiali;
-        const signingKey = new random.RandomPassword(
-            // AES-256 needs exactly 32 bytes; alphanumerics are one byte each.
-            `${name}-kiali-signing-key`,
-            { length: 32, special: false },
-            { parent: this },
-        );
-        const secrets: pulumi.Resource[] = [
-            new k8s.core.v1.Secret(
+        const secrets: pulumi.Resource[] = [];
+        if (createSecrets) {
+            const signingKey = new random.RandomPassword(
+                // AES-256 needs exactly 32 bytes; alphanumerics are one byte each.
                 `${name}-kiali-signing-key`,
-                {
-                    metadata: { name: KIALI.signingKeySecret, namespace },
-                    type: "Opaque",
-                    stringData: { [KIALI.signingKeyKey]: signingKey.result },
-                },
-                k8sOpts,
-            ),
-        ];
+                { length: 32, special: false },
+                { parent: this },
+            );
+            secrets.push(
+                new k8s.core.v1.Secret(
+                    `${name}-kiali-signing-key`,
+                    {
+                        metadata: { name: KIALI.signingKeySecret, namespace },
+                        type: "Opaque",
+                        stringData: { [KIALI.signingKeyKey]: signingKey.result },
+                    },
+                    k8sOpts,
+                ),
+            );
+        }
         if (grafanaSecret) {
             secrets.push(grafanaSecret);
         }
-        if (k.strategy === "openid") {
+        if (k.strategy === "openid" && createSecrets) {
             const clientSecret = oidcClientSecret;
             if (clientSecret === undefined) {
                 throw new pulumi.ResourceError(`the openid strategy needs ${KIALI_OIDC_SECRET_KEY}`, this);
