@@ -12,7 +12,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_ROOT, listStacks } from "./lib/stackFiles";
 
-const STATE_DIR = path.join(PROJECT_ROOT, ".pulumi-state");
+/** Local state and the dev passphrase; ISTIO_MESH_STATE_DIR puts them elsewhere. */
+const STATE_DIR = process.env.ISTIO_MESH_STATE_DIR ?? path.join(PROJECT_ROOT, ".pulumi-state");
 
 function have(cmd: string): boolean {
     return spawnSync(cmd, ["version"], { stdio: "ignore" }).status === 0;
