@@ -2,7 +2,13 @@
  * Workload policies: pods that schedule predictably, cannot take over their node, stay reachable
  * only through the mesh's front door, and survive voluntary disruptions in prod.
  */
-import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import {
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+} from "@pulumi/policy";
 import {
     ChartView,
     Props,
@@ -17,6 +23,7 @@ import {
     isGatewayPod,
     isKind,
     ISTIO_NETWORKING,
+    NamedContainer,
     podTemplateOf,
 } from "./lib/objects";
 import { environmentOf, environmentSchema } from "./lib/settings";
@@ -25,26 +32,38 @@ export const containerResources: ResourceValidationPolicy = {
     name: "container-resources-set",
     description: "Every container requests CPU and memory and has a memory limit.",
     severity: "medium",
-    validateResource: (args, reportViolation) => {
-        const props = args.props as Props;
-        const pod = podTemplateOf(args.type, props);
-        if (!pod) {
-            return args.notApplicable("runs no containers");
-        }
-        for (const { role, container } of containersOf(pod)) {
-            if (role === "ephemeralContainer") {
-                continue;
-            }
-            const missing = missingResources(container.resources);
-            if (missing.length > 0) {
-                reportViolation(
-                    `${describe(args.type, props, args.name)} ${role} ${container.name ?? "?"} has no ` +
-                        `resources.${missing.join(", resources.")}. Fix: set CPU/memory requests and a memory limit.`,
-                );
-            }
-        }
-    },
+    validateResource: (args, reportViolation) =>
+        eachContainer(args, reportViolation, ({ role, container }) => {
+            const missing = role === "ephemeralContainer" ? [] : missingResources(container.resources);
+            return missing.length === 0
+                ? undefined
+                : `has no resources.${missing.join(", resources.")}. Fix: set CPU/memory requests and a memory limit.`;
+        }),
 };
+
+/**
+ * Runs `check` on every container of the pod a workload declares and reports what it finds,
+ * naming the workload and the container; not applicable to resources that run no pods.
+ */
+function eachContainer(
+    args: ResourceValidationArgs,
+    reportViolation: ReportViolation,
+    check: (c: NamedContainer) => string | undefined,
+): void {
+    const props = args.props as Props;
+    const pod = podTemplateOf(args.type, props);
+    if (!pod) {
+        return args.notApplicable("runs no containers");
+    }
+    for (const c of containersOf(pod)) {
+        const problem = check(c);
+        if (problem !== undefined) {
+            reportViolation(
+                `${describe(args.type, props, args.name)} ${c.role} ${c.container.name ?? "?"} ${problem}`,
+            );
+        }
+    }
+}
 
 function missingResources(resources: unknown): string[] {
     return [
@@ -153,13 +172,8 @@ export const noPrivilegedContainers: ResourceValidationPolicy = {
     description:
         "No container runs privileged, allows privilege escalation or adds SYS_ADMIN/ALL capabilities.",
     severity: "critical",
-    validateResource: (args, reportViolation) => {
-        const props = args.props as Props;
-        const pod = podTemplateOf(args.type, props);
-        if (!pod) {
-            return args.notApplicable("runs no containers");
-        }
-        for (const { role, container } of containersOf(pod)) {
+    validateResource: (args, reportViolation) =>
+        eachContainer(args, reportViolation, ({ container }) => {
             const sc = container.securityContext ?? {};
             const problems = [
                 sc.privileged === true ? "privileged: true" : undefined,
@@ -168,14 +182,10 @@ export const noPrivilegedContainers: ResourceValidationPolicy = {
                     .filter((c) => ESCALATING_CAPABILITIES.includes(c))
                     .map((c) => `capabilities.add ${c}`),
             ].filter((p): p is string => p !== undefined);
-            if (problems.length > 0) {
-                reportViolation(
-                    `${describe(args.type, props, args.name)} ${role} ${container.name ?? "?"} sets ` +
-                        `${problems.join(", ")}. Fix: remove it and set securityContext.allowPrivilegeEscalation: false.`,
-                );
-            }
-        }
-    },
+            return problems.length === 0
+                ? undefined
+                : `sets ${problems.join(", ")}. Fix: remove it and set securityContext.allowPrivilegeEscalation: false.`;
+        }),
 };
 
 interface GatewayPods {

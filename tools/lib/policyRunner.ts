@@ -273,6 +273,23 @@ export async function runPolicies(
         return p && { type: p.type, urn: p.urn, name: p.name, props: props.get(p.urn) ?? {} };
     };
 
+    /** What resource and stack policies both see of a resource. */
+    const describe = (r: CapturedResource): ResourceView => {
+        const view: ResourceView = {
+            type: r.type,
+            props: props.get(r.urn) ?? {},
+            urn: r.urn,
+            name: r.name,
+            opts: optionsOf(r),
+            provider: providerOf(r),
+            isType: typeCheck(r.type),
+            asType: ((cls: unknown) =>
+                typeCheck(r.type)(cls) ? view.props : undefined) as ResourceView["asType"],
+        };
+        return view;
+    };
+    let resources: PolicyResource[] | undefined;
+
     for (const p of policies) {
         const { level, config } = resolved.get(p.name) ?? { level: "advisory" as const, config: {} };
         if (level === "disabled") {
@@ -292,16 +309,8 @@ export async function runPolicies(
                 : [p.validateResource as ResourceValidation];
             for (const r of ev.resources) {
                 const args: ResourceValidationArgs = {
-                    type: r.type,
-                    props: props.get(r.urn) ?? {},
-                    urn: r.urn,
-                    name: r.name,
-                    opts: optionsOf(r),
-                    provider: providerOf(r),
+                    ...describe(r),
                     stackTags,
-                    isType: typeCheck(r.type),
-                    asType: ((cls: unknown) =>
-                        typeCheck(r.type)(cls) ? args.props : undefined) as ResourceValidationArgs["asType"],
                     getConfig,
                     notApplicable,
                 };
@@ -317,7 +326,8 @@ export async function runPolicies(
             }
         }
         if (isStackPolicy(p)) {
-            const resources = stackResources(ev, props, providerOf);
+            // Policies may not mutate what they are given, so every stack policy shares one view.
+            resources ??= stackResources(ev, describe);
             const args: StackValidationArgs = { resources, stackTags, getConfig, notApplicable };
             try {
                 await Promise.resolve(p.validateStack(args, report));
@@ -331,28 +341,16 @@ export async function runPolicies(
     return { violations, ran, resources: ev.resources.length };
 }
 
-function stackResources(
-    ev: Evaluation,
-    props: Map<string, Record<string, unknown>>,
-    providerOf: (r: CapturedResource) => PolicyProviderResource | undefined,
-): PolicyResource[] {
+/** The fields a resource policy and a stack policy both receive about a resource. */
+type ResourceView = Pick<
+    ResourceValidationArgs,
+    "type" | "props" | "urn" | "name" | "opts" | "provider" | "isType" | "asType"
+>;
+
+function stackResources(ev: Evaluation, describe: (r: CapturedResource) => ResourceView): PolicyResource[] {
     const out = new Map<string, PolicyResource>();
     for (const r of ev.resources) {
-        const isType = typeCheck(r.type);
-        const resource: PolicyResource = {
-            type: r.type,
-            props: props.get(r.urn) ?? {},
-            urn: r.urn,
-            name: r.name,
-            opts: optionsOf(r),
-            provider: providerOf(r),
-            dependencies: [],
-            propertyDependencies: {},
-            isType,
-            asType: ((cls: unknown) =>
-                isType(cls) ? resource.props : undefined) as PolicyResource["asType"],
-        };
-        out.set(r.urn, resource);
+        out.set(r.urn, { ...describe(r), dependencies: [], propertyDependencies: {} });
     }
     for (const r of ev.resources) {
         const resource = out.get(r.urn) as PolicyResource;
