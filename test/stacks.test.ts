@@ -59,6 +59,29 @@ describe("committed stacks", () => {
                 }
             });
 
+            it("sends every Kubernetes resource through the explicit provider, inside a component", async () => {
+                const ev = await evaluateStack(stack);
+                const provider = ev.resources.find((r) => r.type === "pulumi:providers:kubernetes");
+                assert.ok(provider, "one explicit Kubernetes provider");
+                const components = new Set(ev.resources.filter((r) => !r.custom).map((r) => r.urn));
+                for (const r of ev.resources.filter((x) => x.type.startsWith("kubernetes"))) {
+                    assert.ok(
+                        r.parent && components.has(r.parent),
+                        `${r.type} ${r.name} has no component parent`,
+                    );
+                    if (r.custom) {
+                        assert.strictEqual(
+                            r.provider,
+                            provider.urn,
+                            `${r.type} ${r.name} uses another provider`,
+                        );
+                    }
+                }
+                for (const r of ev.resources.filter((x) => !x.custom && x.parent === undefined)) {
+                    assert.match(r.type, /^istio-mesh:[a-z]+:[A-Z]\w+$/, `top-level component ${r.name}`);
+                }
+            });
+
             it("pins every chart version", async () => {
                 for (const chart of (await renderStack(stack)).charts) {
                     assert.match(
