@@ -12,11 +12,10 @@ import { CapturedResource, Evaluation } from "../tools/lib/mockRuntime";
 import { isK8sObject, render } from "../tools/lib/render";
 import { validateObject } from "./support/schemas";
 import { byType, configIssues, evaluateStack, nameOf, one, rawConfig } from "./support/stacks";
+import { AUTHORIZATION_POLICY as AUTHZ, DEPLOYMENT, ISTIO_GATEWAY, NAMESPACE } from "./support/types";
 
 const VS = VirtualService.pulumiType;
 const DR = DestinationRule.pulumiType;
-const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
-const AUTHZ = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
 const NS = "bookinfo";
 
 type Shares = Record<string, number>;
@@ -770,7 +769,7 @@ describe("Bookinfo on the dev stack", () => {
 
     it("creates the namespace through the control plane, after istiod, and Istio objects after istiod", async () => {
         const ev = await evaluateStack("dev");
-        const ns = one(ev, "kubernetes:core/v1:Namespace", "istio-ns-bookinfo");
+        const ns = one(ev, NAMESPACE, "istio-ns-bookinfo");
         assert.deepStrictEqual((ns.inputs.metadata as { labels: Record<string, string> }).labels, {
             "istio-injection": "enabled",
         });
@@ -797,7 +796,7 @@ describe("Bookinfo on the dev stack", () => {
 
     it("exposes productpage through the ingress gateway on port 80 and the product page URL", async () => {
         const ev = await evaluateStack("dev");
-        const gw = one(ev, "kubernetes:networking.istio.io/v1:Gateway", "bookinfo-gateway");
+        const gw = one(ev, ISTIO_GATEWAY, "bookinfo-gateway");
         const spec = gw.inputs.spec as {
             selector: Record<string, string>;
             servers: { port: { number: number } }[];
@@ -908,7 +907,7 @@ describe("Bookinfo on the dev stack", () => {
             ev.resources.filter((r) => r.name.startsWith("bookinfo")),
             [],
         );
-        assert.ok(!byType(ev, "kubernetes:core/v1:Namespace").some((r) => r.name === "istio-ns-bookinfo"));
+        assert.ok(!byType(ev, NAMESPACE).some((r) => r.name === "istio-ns-bookinfo"));
     });
 });
 

@@ -9,9 +9,9 @@ import { isSecretWrapper } from "../tools/lib/mockRuntime";
 import { K8sObject, Rendered } from "../tools/lib/render";
 import { PROJECT_ROOT } from "../tools/lib/stackFiles";
 import { evaluateStack, renderStack } from "./support/stacks";
+import { VIRTUAL_SERVICE } from "./support/types";
 
 const LABELS = { stack: "dev", base: "base", head: "head" };
-const VIRTUAL_SERVICE = "kubernetes:networking.istio.io/v1:VirtualService";
 
 function chartVersion(r: Rendered, resource: string): string {
     const chart = r.charts.find((c) => c.resource === resource);

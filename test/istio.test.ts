@@ -10,9 +10,7 @@ import { JAEGER_COLLECTOR, TRACING_PROVIDER } from "../components/shared/names";
 import { Evaluation, evaluate } from "../tools/lib/mockRuntime";
 import { loadStackConfig } from "../tools/lib/stackFiles";
 import { byType, evaluateStack, nameOf, one, rawConfig } from "./support/stacks";
-
-const CHART = "kubernetes:helm.sh/v4:Chart";
-const NAMESPACE = "kubernetes:core/v1:Namespace";
+import { CHART, DEPLOYMENT, NAMESPACE, PEER_AUTHENTICATION, PROVIDER } from "./support/types";
 
 /** The keys the 1.30 gateway chart's values.schema.json accepts at the top level. */
 const GATEWAY_SCHEMA_KEYS = [
@@ -130,16 +128,13 @@ describe("Istio control plane", () => {
         const deps = (type: string, name: string) => one(ev, type, name).dependsOn.map((u) => nameOf(ev, u));
         assert.deepStrictEqual(deps(CHART, "istio-istiod"), ["istio-base"]);
         assert.deepStrictEqual(deps(CHART, "istio-gateway"), ["istio-istiod"]);
-        assert.deepStrictEqual(
-            deps("kubernetes:security.istio.io/v1:PeerAuthentication", "istio-peer-authentication"),
-            ["istio-istiod"],
-        );
+        assert.deepStrictEqual(deps(PEER_AUTHENTICATION, "istio-peer-authentication"), ["istio-istiod"]);
     });
 
     it("parents every child to its component and uses the explicit provider", async () => {
         const ev = await evaluateStack("dev");
         const component = one(ev, "istio-mesh:istio:ControlPlane", "istio");
-        const provider = one(ev, "pulumi:providers:kubernetes", "cluster-provider");
+        const provider = one(ev, PROVIDER, "cluster-provider");
         const children = ev.resources.filter((r) => r.name.startsWith("istio-"));
         assert.ok(children.length >= 6);
         for (const child of children) {
@@ -175,7 +170,7 @@ describe("Istio control plane", () => {
             ]);
         }
         const other = ignoreIstiodOwnedWebhookFields({
-            type: "kubernetes:apps/v1:Deployment",
+            type: DEPLOYMENT,
             name: "x",
             custom: true,
             props: {},
@@ -373,7 +368,7 @@ describe("Istio control plane", () => {
         for (const call of calls) {
             assert.ok(call.includes(`--name "${name}"`), call);
         }
-        const provider = one(ev, "pulumi:providers:kubernetes", "cluster-provider");
+        const provider = one(ev, PROVIDER, "cluster-provider");
         const kubeconfig = provider.inputs.kubeconfig as Record<string, unknown>;
         assert.ok(
             kubeconfig && typeof kubeconfig === "object" && "value" in kubeconfig,
@@ -420,7 +415,7 @@ describe("Istio control plane", () => {
             { key: "cluster.context", value: "prod-eu" },
         ]);
         assert.strictEqual(byType(ev, "command:local:Command").length, 0);
-        const provider = one(ev, "pulumi:providers:kubernetes", "cluster-provider");
+        const provider = one(ev, PROVIDER, "cluster-provider");
         assert.strictEqual(provider.inputs.kubeconfig, "/etc/mesh/kubeconfig");
         assert.strictEqual(provider.inputs.context, "prod-eu");
     });

@@ -7,12 +7,19 @@ import { CapturedResource, Evaluation, isSecretWrapper } from "../tools/lib/mock
 import { render } from "../tools/lib/render";
 import { byType, configIssues, evaluateStack, nameOf, one } from "./support/stacks";
 import { validateObject } from "./support/schemas";
+import {
+    CERTIFICATE,
+    CHART,
+    DEPLOYMENT,
+    ISTIO_GATEWAY,
+    PASSWORD,
+    PROVIDER,
+    SECRET,
+    SERVICE,
+    TELEMETRY,
+    VIRTUAL_SERVICE,
+} from "./support/types";
 
-const CHART = "kubernetes:helm.sh/v4:Chart";
-const SECRET = "kubernetes:core/v1:Secret";
-const SERVICE = "kubernetes:core/v1:Service";
-const TELEMETRY = "kubernetes:telemetry.istio.io/v1:Telemetry";
-const PASSWORD = "random:index/randomPassword:RandomPassword";
 const NS = "istio-system";
 
 interface ServicePort {
@@ -119,7 +126,7 @@ describe("observability", () => {
         ]);
         const kiali = values<KialiValues>(ev, "observability-kiali");
         assert.strictEqual(kiali.deployment.image_version, "v2.26.0");
-        const jaeger = one(ev, "kubernetes:apps/v1:Deployment", "observability-jaeger");
+        const jaeger = one(ev, DEPLOYMENT, "observability-jaeger");
         const image = (jaeger.inputs.spec as { template: { spec: { containers: { image: string }[] } } })
             .template.spec.containers[0].image;
         assert.strictEqual(image, "docker.io/jaegertracing/jaeger:2.14.0");
@@ -331,7 +338,7 @@ describe("observability", () => {
             ttl: { spans: "168h" },
         });
         const pvc = one(prod.ev, "kubernetes:core/v1:PersistentVolumeClaim", "observability-jaeger-data");
-        const deploy = one(prod.ev, "kubernetes:apps/v1:Deployment", "observability-jaeger");
+        const deploy = one(prod.ev, DEPLOYMENT, "observability-jaeger");
         const pod = (
             deploy.inputs.spec as {
                 template: {
@@ -502,9 +509,9 @@ describe("observability", () => {
         const ev = await evaluateStack("prod", [
             { key: "cluster.renderYamlTo", value: "/tmp/mesh-manifests" },
         ]);
-        const provider = one(ev, "pulumi:providers:kubernetes", "cluster-provider");
+        const provider = one(ev, PROVIDER, "cluster-provider");
         assert.strictEqual(provider.inputs.renderYamlToDirectory, "/tmp/mesh-manifests");
-        assert.deepStrictEqual(byType(ev, "random:index/randomPassword:RandomPassword"), []);
+        assert.deepStrictEqual(byType(ev, PASSWORD), []);
         const withData = byType(ev, SECRET).filter(
             (s) => s.inputs.stringData !== undefined || s.inputs.data !== undefined,
         );
@@ -523,7 +530,7 @@ describe("observability", () => {
         );
         // Applied normally, the same stack creates both credentials.
         const applied = await evaluateStack("prod");
-        assert.strictEqual(byType(applied, "random:index/randomPassword:RandomPassword").length, 2);
+        assert.strictEqual(byType(applied, PASSWORD).length, 2);
     });
 
     describe("with TLS at the ingress", () => {
@@ -540,9 +547,9 @@ describe("observability", () => {
                 { key: "tls.hosts[1]", value: "kiali.mesh.localtest.me" },
                 { key: "tls.httpsRedirect", value: "true" },
             ]);
-            const gw = one(ev, "kubernetes:networking.istio.io/v1:Gateway", "observability-gateway");
+            const gw = one(ev, ISTIO_GATEWAY, "observability-gateway");
             const servers = (gw.inputs.spec as { servers: GatewayServer[] }).servers;
-            const cert = one(ev, "kubernetes:cert-manager.io/v1:Certificate", "tls-ingress-certificate");
+            const cert = one(ev, CERTIFICATE, "tls-ingress-certificate");
             const secretName = (cert.inputs.spec as { secretName: string }).secretName;
             assert.deepStrictEqual(servers, [
                 {
@@ -603,7 +610,7 @@ describe("observability", () => {
             { key: "observability.grafana.ingress.enabled", value: "true" },
             { key: "observability.grafana.ingress.host", value: "grafana.example.com" },
         ]);
-        const gw = one(ev, "kubernetes:networking.istio.io/v1:Gateway", "observability-gateway");
+        const gw = one(ev, ISTIO_GATEWAY, "observability-gateway");
         const spec = gw.inputs.spec as {
             selector: Record<string, string>;
             servers: { hosts: string[]; port: { number: number } }[];
@@ -615,9 +622,7 @@ describe("observability", () => {
         ]);
         assert.strictEqual(spec.servers[0].port.number, 80);
         assert.ok(gw.dependsOn.map((u) => nameOf(ev, u)).includes("istio-istiod"));
-        const routes = byType(ev, "kubernetes:networking.istio.io/v1:VirtualService").filter((r) =>
-            r.name.startsWith("observability-"),
-        );
+        const routes = byType(ev, VIRTUAL_SERVICE).filter((r) => r.name.startsWith("observability-"));
         const seen = routes.map((r) => {
             const s = r.inputs.spec as {
                 hosts: string[];
@@ -664,9 +669,7 @@ describe("observability", () => {
         assert.strictEqual(access.kiali.publicUrl, "http://kiali.example.com:8080/kiali");
         const dev = await evaluateStack("dev");
         assert.strictEqual(
-            byType(dev, "kubernetes:networking.istio.io/v1:Gateway").filter((g) =>
-                g.name.startsWith("observability"),
-            ).length,
+            byType(dev, ISTIO_GATEWAY).filter((g) => g.name.startsWith("observability")).length,
             0,
         );
     });
@@ -674,7 +677,7 @@ describe("observability", () => {
     it("parents everything to the component, uses the explicit provider, and validates against schemas", async () => {
         const ev = await evaluateStack("prod");
         const component = one(ev, "istio-mesh:observability:Observability", "observability");
-        const provider = one(ev, "pulumi:providers:kubernetes", "cluster-provider");
+        const provider = one(ev, PROVIDER, "cluster-provider");
         const children = ev.resources.filter((r) => r.name.startsWith("observability-"));
         assert.ok(children.length >= 12);
         for (const child of children) {

@@ -14,14 +14,16 @@ import {
 } from "../tools/lib/policyRunner";
 import { PROJECT_ROOT, parsePath } from "../tools/lib/stackFiles";
 import { evaluateStack } from "./support/stacks";
-
-const VS = "kubernetes:networking.istio.io/v1:VirtualService";
-const DR = "kubernetes:networking.istio.io/v1:DestinationRule";
-const PA = "kubernetes:security.istio.io/v1:PeerAuthentication";
-const CHART = "kubernetes:helm.sh/v4:Chart";
-const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
-const SERVICE = "kubernetes:core/v1:Service";
-const NAMESPACE = "kubernetes:core/v1:Namespace";
+import {
+    CHART,
+    DEPLOYMENT,
+    DESTINATION_RULE as DR,
+    ISTIO_GATEWAY,
+    NAMESPACE,
+    PEER_AUTHENTICATION as PA,
+    SERVICE,
+    VIRTUAL_SERVICE as VS,
+} from "./support/types";
 
 type Env = (typeof ENVIRONMENTS)[number];
 type Edit = (inputs: Record<string, unknown>) => void;
@@ -540,11 +542,7 @@ describe("policy pack", () => {
 
         it("loadbalancer-only-for-gateways: a chart-rendered gateway Service in a real preview", async () => {
             // No Gateway resource and no chart inputs: the rendered gateway Deployment identifies the pods.
-            let rendered = without(
-                withRenderedGateway(prod),
-                "kubernetes:networking.istio.io/v1:Gateway",
-                "bookinfo/bookinfo-gateway",
-            );
+            let rendered = without(withRenderedGateway(prod), ISTIO_GATEWAY, "bookinfo/bookinfo-gateway");
             rendered = mutate(
                 rendered,
                 CHART,

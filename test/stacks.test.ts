@@ -9,6 +9,7 @@ import { RENDER_FILES } from "../tools/lib/render";
 import { PROJECT_ROOT, listStacks } from "../tools/lib/stackFiles";
 import { evaluateStack, renderStack } from "./support/stacks";
 import { validateObject } from "./support/schemas";
+import { PROVIDER } from "./support/types";
 
 const STACKS = listStacks();
 const TS_NODE = path.join(PROJECT_ROOT, "node_modules", ".bin", "ts-node");
@@ -61,7 +62,7 @@ describe("committed stacks", () => {
 
             it("sends every Kubernetes resource through the explicit provider, inside a component", async () => {
                 const ev = await evaluateStack(stack);
-                const provider = ev.resources.find((r) => r.type === "pulumi:providers:kubernetes");
+                const provider = ev.resources.find((r) => r.type === PROVIDER);
                 assert.ok(provider, "one explicit Kubernetes provider");
                 const components = new Set(ev.resources.filter((r) => !r.custom).map((r) => r.urn));
                 for (const r of ev.resources.filter((x) => x.type.startsWith("kubernetes"))) {

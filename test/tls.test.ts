@@ -20,11 +20,15 @@ import { K8sObject, render } from "../tools/lib/render";
 import { loadStackConfig } from "../tools/lib/stackFiles";
 import { validateObject } from "./support/schemas";
 import { byType, configIssues, evaluateStack, nameOf, one, rawConfig } from "./support/stacks";
+import {
+    CERTIFICATE,
+    CERT_MANAGER,
+    CLUSTER_ISSUER,
+    ISTIO_GATEWAY,
+    NAMESPACE,
+    PROVIDER,
+} from "./support/types";
 
-const CERT_MANAGER = "kubernetes-cert-manager:index:CertManager";
-const CLUSTER_ISSUER = "kubernetes:cert-manager.io/v1:ClusterIssuer";
-const CERTIFICATE = "kubernetes:cert-manager.io/v1:Certificate";
-const ISTIO_GATEWAY = "kubernetes:networking.istio.io/v1:Gateway";
 const GATEWAY_NAMESPACE = "istio-ingress";
 
 type Overrides = Record<string, string | number | boolean>;
@@ -301,10 +305,10 @@ describe("TLS: cert-manager and the issuer chain", () => {
         assert.deepStrictEqual(values.crds, { enabled: true, keep: true });
         assert.strictEqual(values.installCRDs, undefined);
         assert.strictEqual(cm.inputs.installCRDs, undefined);
-        const ns = one(ev, "kubernetes:core/v1:Namespace", "tls-cert-manager-namespace");
+        const ns = one(ev, NAMESPACE, "tls-cert-manager-namespace");
         assert.ok(cm.dependencies.includes(ns.urn), "the release waits for its namespace");
         // Default providers are disabled: the release must get the cluster's provider.
-        const provider = one(ev, "pulumi:providers:kubernetes", "k8s");
+        const provider = one(ev, PROVIDER, "k8s");
         assert.deepStrictEqual(cm.providers, { kubernetes: provider.urn });
     });
 
@@ -515,7 +519,7 @@ describe("TLS: wired into the dev stack", () => {
     it("creates the TLS component with the cluster provider and the gateway namespace", async () => {
         const ev = await evaluateStack("dev");
         const component = one(ev, "istio-mesh:tls:IngressTls", "tls");
-        const provider = one(ev, "pulumi:providers:kubernetes", "cluster-provider");
+        const provider = one(ev, PROVIDER, "cluster-provider");
         const children = ev.resources.filter((r) => r.parent === component.urn);
         assert.ok(children.length >= 5, children.map((c) => c.name).join(", "));
         for (const child of children.filter((c) => c.custom)) {
@@ -525,7 +529,7 @@ describe("TLS: wired into the dev stack", () => {
             kubernetes: provider.urn,
         });
         const leaf = one(ev, CERTIFICATE, "tls-ingress-certificate");
-        const gatewayNs = one(ev, "kubernetes:core/v1:Namespace", "istio-gateway-namespace");
+        const gatewayNs = one(ev, NAMESPACE, "istio-gateway-namespace");
         assert.ok(
             leaf.dependencies.includes(gatewayNs.urn),
             "the Certificate waits for the gateway namespace",
