@@ -3,36 +3,38 @@
  *
  * Evaluates the program under Pulumi's mock runtime with the stack's config and writes
  * manifests.yaml, charts.yaml, resources.json and outputs.json to <dir>. Invalid config: the same
- * errors `pulumi up` would print, a non-zero exit, and nothing written.
+ * errors `pulumi up` would print, exit 2, and nothing written.
  */
-import { ConfigError } from "../config";
+import { CliSpec, Io, ParsedCli, UsageError, cliMain, single } from "./lib/cli";
 import { evaluate } from "./lib/mockRuntime";
 import { render, writeRendered } from "./lib/render";
-import { loadStackConfig, parseArgs } from "./lib/stackFiles";
+import { loadStackConfig } from "./lib/stackFiles";
 
-async function main(): Promise<number> {
-    const args = parseArgs(process.argv.slice(2));
-    if (!args.stack || !args.out) {
-        console.error(
-            "usage: npm run render -- --stack <name> --out <dir> [--config KEY=VALUE ...] [--config-path]",
-        );
-        return 2;
+export const RENDER_CLI: CliSpec = {
+    name: "render",
+    summary:
+        "Evaluates the program offline (mock runtime) and writes manifests.yaml, charts.yaml, resources.json and outputs.json.",
+    stack: "required",
+    config: true,
+    flags: [{ name: "--out", value: "<dir>", help: "directory to write the rendered files to" }],
+};
+
+export async function renderMain(args: ParsedCli, io: Io): Promise<number> {
+    const out = single(args, "--out");
+    if (out === undefined) {
+        throw new UsageError("where to? pass --out <dir>");
     }
-    const config = loadStackConfig(args.stack, args.overrides, args.configPath);
+    const config = loadStackConfig(args.stack as string, args.overrides, args.configPath);
     const rendered = render(await evaluate(config));
-    for (const file of writeRendered(args.out, rendered)) {
-        console.log(`wrote ${file}`);
+    for (const file of writeRendered(out, rendered)) {
+        io.out(`wrote ${file}`);
     }
-    console.log(
+    io.out(
         `${rendered.manifests.length} objects, ${rendered.charts.length} charts, ${rendered.resources.length} resources`,
     );
     return 0;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-        console.error(err instanceof ConfigError ? err.message : `render failed: ${String(err)}`);
-        process.exit(1);
-    },
-);
+if (require.main === module) {
+    cliMain(RENDER_CLI, renderMain);
+}
