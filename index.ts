@@ -22,6 +22,7 @@ export = () => {
     const mesh = new ControlPlane("istio", {
         provider: cluster.provider,
         config: cfg.istio,
+        protect: cfg.cluster.protect,
         namespaces: cfg.bookinfo.enabled
             ? [
                   ...cfg.istio.namespaces,
@@ -36,6 +37,7 @@ export = () => {
               provider: cluster.provider,
               config: cfg.tls,
               gatewayNamespace: mesh.gatewayNamespace,
+              protect: cfg.cluster.protect,
           })
         : undefined;
 
@@ -43,6 +45,7 @@ export = () => {
         ? new Observability("observability", {
               config: cfg.observability,
               istio: cfg.istio,
+              protect: cfg.cluster.protect,
               provider: cluster.provider,
               controlPlane: mesh,
               tls: tls?.gatewayTls,

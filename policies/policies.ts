@@ -5,6 +5,7 @@
 import { EnforcementLevel, Policies } from "@pulumi/policy";
 import { addonPolicies } from "./addons";
 import { meshPolicies } from "./mesh";
+import { protectionPolicies } from "./protection";
 import { supplyChainPolicies } from "./supplyChain";
 import { workloadPolicies } from "./workloads";
 
@@ -18,4 +19,5 @@ export const policies: Policies = [
     ...addonPolicies,
     ...supplyChainPolicies,
     ...workloadPolicies,
+    ...protectionPolicies,
 ];

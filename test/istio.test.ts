@@ -183,7 +183,7 @@ describe("Istio control plane", () => {
         const ev = await evaluateStack("dev");
         const transforms = istioCharts(ev).map((c) => [c.name, c.transforms]);
         assert.deepStrictEqual(transforms.sort(), [
-            ["istio-base", 1],
+            ["istio-base", 2],
             ["istio-gateway", 0],
             ["istio-istiod", 1],
         ]);
@@ -385,10 +385,17 @@ describe("Istio control plane", () => {
                 "cluster",
                 {
                     config: {
-                        kind: { name: "mesh", nodeImage: "", httpHostPort: 8080, httpsHostPort: 8443 },
+                        kind: {
+                            name: "mesh",
+                            nodeImage: "",
+                            httpHostPort: 8080,
+                            httpsHostPort: 8443,
+                            adoptExisting: false,
+                        },
                         kubeconfig: "",
                         context: "",
                         renderYamlTo: "",
+                        protect: false,
                     },
                     gatewayNodePorts: { http: 30080, https: 30443 },
                 },

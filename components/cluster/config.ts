@@ -6,6 +6,8 @@ export interface KindSettings {
     nodeImage: string;
     httpHostPort: number;
     httpsHostPort: number;
+    /** Use a cluster of that name that already exists (and then never delete it). */
+    adoptExisting: boolean;
 }
 
 export interface ClusterConfig {
@@ -15,6 +17,8 @@ export interface ClusterConfig {
     context: string;
     /** When set, manifests are written here instead of being applied. */
     renderYamlTo: string;
+    /** Protect Namespaces, PVCs and CRD owners against deletion (see ./protection). */
+    protect: boolean;
 }
 
 const PORT = { min: 1, max: 65535 };
@@ -32,12 +36,14 @@ export function parseClusterConfig(r: ConfigReader): ClusterConfig {
         }),
         httpHostPort: r.int("cluster.kind.httpHostPort", PORT),
         httpsHostPort: r.int("cluster.kind.httpsHostPort", PORT),
+        adoptExisting: r.bool("cluster.kind.adoptExisting"),
     };
     const cluster: ClusterConfig = {
         kind: create ? kind : undefined,
         kubeconfig: r.string("cluster.kubeconfig"),
         context: r.string("cluster.context"),
         renderYamlTo: r.string("cluster.renderYamlTo"),
+        protect: r.bool("cluster.protect"),
     };
     if (create && (cluster.kubeconfig !== "" || cluster.context !== "")) {
         r.error(

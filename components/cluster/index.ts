@@ -44,6 +44,73 @@ export function kindClusterSpec(
     };
 }
 
+/**
+ * First line of the create script's stdout (a YAML comment, so the kubeconfig after it still
+ * parses) when this stack created the cluster. The command keeps its stdout in the stack's state
+ * and hands it to the delete script as PULUMI_COMMAND_STDOUT (@pulumi/command local.Command): that
+ * is how the delete knows, even years later, whether the cluster is the stack's to delete.
+ */
+export const KIND_CREATED_MARKER = "# istio-mesh: kind cluster created by this stack";
+export const KIND_ADOPTED_MARKER = "# istio-mesh: kind cluster adopted, never deleted by this stack";
+
+/**
+ * Creates the cluster, or refuses when one of that name exists: a cluster the stack did not create
+ * is someone else's, and adopting it silently would hand it to `pulumi destroy`. With
+ * `adoptExisting` it is used as it is (its port mappings and node image are not changed).
+ */
+export function kindCreateScript(clusterName: string, adoptExisting: boolean): string {
+    const n = JSON.stringify(clusterName);
+    const exists = adoptExisting
+        ? [
+              `  echo "using the existing kind cluster ${clusterName} (cluster.kind.adoptExisting); it will never be deleted by this stack" >&2`,
+              `  echo '${KIND_ADOPTED_MARKER}'`,
+          ]
+        : [
+              `  echo "a kind cluster named ${clusterName} already exists and this stack did not create it;" >&2`,
+              `  echo "delete it (kind delete cluster --name ${clusterName}), choose another cluster.kind.name," >&2`,
+              `  echo "or set cluster.kind.adoptExisting to true to use it (the stack will then never delete it)" >&2`,
+              `  exit 1`,
+          ];
+    return [
+        "set -e",
+        `if kind get clusters | grep -qx ${n}; then`,
+        ...exists,
+        "else",
+        // --name too: kind lets KIND_CLUSTER_NAME override the config's name.
+        `  kind create cluster --name ${n} --config=- --wait 180s >&2`,
+        `  echo '${KIND_CREATED_MARKER}'`,
+        "fi",
+        `kind get kubeconfig --name ${n}`,
+    ].join("\n");
+}
+
+/**
+ * Runs when the scripts change but the cluster spec does not (a spec change replaces the command).
+ * It keeps the ownership the previous run recorded; a state written before ownership was recorded
+ * has no marker, and since that program adopted existing clusters silently, it counts as adopted.
+ */
+export function kindUpdateScript(clusterName: string): string {
+    return [
+        "set -e",
+        'case "$PULUMI_COMMAND_STDOUT" in',
+        `  '${KIND_CREATED_MARKER}'*) echo '${KIND_CREATED_MARKER}' ;;`,
+        `  *) echo '${KIND_ADOPTED_MARKER}' ;;`,
+        "esac",
+        `kind get kubeconfig --name ${JSON.stringify(clusterName)}`,
+    ].join("\n");
+}
+
+/** Deletes the cluster only when the create step's stdout says this stack created it. */
+export function kindDeleteScript(clusterName: string): string {
+    const n = JSON.stringify(clusterName);
+    return [
+        'case "$PULUMI_COMMAND_STDOUT" in',
+        `  '${KIND_CREATED_MARKER}'*) kind delete cluster --name ${n} ;;`,
+        `  *) echo "kind cluster ${clusterName} was not created by this stack; leaving it in place" >&2 ;;`,
+        "esac",
+    ].join("\n");
+}
+
 export interface ClusterArgs {
     config: ClusterConfig;
     /** Gateway node ports that a created kind cluster maps to host ports. */
@@ -68,24 +135,16 @@ export class Cluster extends pulumi.ComponentResource {
         let kindName: pulumi.Output<string> = pulumi.output("");
         if (cfg.kind) {
             const spec = kindClusterSpec(cfg.kind, args.gatewayNodePorts);
-            const clusterName = JSON.stringify(spec.name);
-            // Re-running against an existing cluster of that name adopts it instead of failing.
             // stdout is the kubeconfig, which holds client credentials: it is kept secret and
             // never logged (kind's progress goes to stderr, which is).
             // A changed spec (port mappings, image) replaces the cluster. Delete first: created
-            // first, the new command would adopt the old cluster of the same name, and the old
-            // command's delete would then remove the cluster the new one reports.
+            // first, the new command would find the old cluster of the same name and refuse.
             const created = new command.local.Command(
                 `${name}-kind`,
                 {
-                    create: [
-                        `if ! kind get clusters | grep -qx ${clusterName}; then`,
-                        // --name too: kind lets KIND_CLUSTER_NAME override the config's name.
-                        `  kind create cluster --name ${clusterName} --config=- --wait 180s >&2;`,
-                        `fi;`,
-                        `kind get kubeconfig --name ${clusterName}`,
-                    ].join("\n"),
-                    delete: `kind delete cluster --name ${clusterName}`,
+                    create: kindCreateScript(spec.name, cfg.kind.adoptExisting),
+                    update: kindUpdateScript(spec.name),
+                    delete: kindDeleteScript(spec.name),
                     stdin: stringify(spec),
                     triggers: [stringify(spec)],
                     logging: command.types.enums.local.Logging.Stderr,

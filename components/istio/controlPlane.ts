@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { keepChartCrds, protectOpts } from "../cluster/protection";
 import { PeerAuthentication } from "../crds";
 import { MESH_DEFAULT_PEER_AUTHENTICATION, injectionLabels } from "../shared/names";
 import { AppNamespace, ControlPlaneRevision, IstioConfig } from "./config";
@@ -10,6 +11,8 @@ export interface ControlPlaneArgs {
     provider: k8s.Provider;
     /** Application namespaces to create and label; `config.namespaces` plus any a component adds. */
     namespaces: AppNamespace[];
+    /** `cluster.protect`: protect the namespaces and the base chart (the owner of Istio's CRDs). */
+    protect?: boolean;
 }
 
 const WEBHOOK_TYPES = [
@@ -69,11 +72,13 @@ export class ControlPlane extends pulumi.ComponentResource {
         const cfg = args.config;
         const k8sOpts = { parent: this, provider: args.provider };
         const repositoryOpts = { repo: cfg.chartRepository };
+        const protect = args.protect ?? false;
+        const nsOpts = { ...k8sOpts, ...protectOpts(protect) };
 
         const rootNs = new k8s.core.v1.Namespace(
             `${name}-root-namespace`,
             { metadata: { name: cfg.rootNamespace } },
-            k8sOpts,
+            nsOpts,
         );
 
         const base = new k8s.helm.v4.Chart(
@@ -86,7 +91,15 @@ export class ControlPlane extends pulumi.ComponentResource {
                 namespace: rootNs.metadata.name,
                 values: baseValues(cfg),
             },
-            { ...k8sOpts, transforms: [ignoreIstiodOwnedWebhookFields] },
+            // The CRDs (and with them every Istio resource in the cluster, this stack's or not)
+            // survive a destroy or a rename of this chart; protected, the chart cannot be deleted
+            // at all, and its children inherit that (pulumi/pulumi sdk/go/pulumi/context.go: a
+            // child without its own `protect` takes its parent's).
+            {
+                ...k8sOpts,
+                ...protectOpts(protect),
+                transforms: [ignoreIstiodOwnedWebhookFields, keepChartCrds(protect)],
+            },
         );
 
         // Named after the revision, not its role: promoting the canary to primary then leaves its
@@ -115,7 +128,7 @@ export class ControlPlane extends pulumi.ComponentResource {
         const gatewayNs = new k8s.core.v1.Namespace(
             `${name}-gateway-namespace`,
             { metadata: { name: cfg.gateway.namespace } },
-            k8sOpts,
+            nsOpts,
         );
         // The gateway's pods are created with `image: auto` and only become Envoy through the
         // injection webhook, so the chart must wait for istiod to serve it.
@@ -144,7 +157,10 @@ export class ControlPlane extends pulumi.ComponentResource {
         this.namespaces = {};
         for (const ns of args.namespaces) {
             const owner = byRevision.get(ns.revision) ?? primary;
-            const resource = appNamespace(`${name}-ns-${ns.name}`, ns, { ...k8sOpts, dependsOn: [owner] });
+            const resource = appNamespace(`${name}-ns-${ns.name}`, ns, protect, {
+                ...k8sOpts,
+                dependsOn: [owner],
+            });
             this.namespaces[ns.name] = resource.metadata.name;
         }
 
@@ -168,10 +184,12 @@ const PREEXISTING_NAMESPACES = ["default"];
 function appNamespace(
     name: string,
     ns: AppNamespace,
+    protect: boolean,
     opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.Namespace | k8s.core.v1.NamespacePatch {
     const metadata = { name: ns.name, labels: injectionLabels(ns.revision) };
+    // Deleting a patch only removes its labels: there is nothing to protect.
     return PREEXISTING_NAMESPACES.includes(ns.name)
         ? new k8s.core.v1.NamespacePatch(name, { metadata }, opts)
-        : new k8s.core.v1.Namespace(name, { metadata }, opts);
+        : new k8s.core.v1.Namespace(name, { metadata }, { ...opts, ...protectOpts(protect) });
 }

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { protectChartVolumes, protectOpts } from "../cluster/protection";
 import { Gateway, Telemetry, VirtualService } from "../crds";
 import { GatewayTls, ingressServers } from "../shared/ingress";
 import type { IngressPorts } from "../istio/access";
@@ -58,6 +59,8 @@ export interface ObservabilityArgs {
      * Defaults to true.
      */
     createSecrets?: boolean;
+    /** `cluster.protect`: protect the data volumes (Jaeger's, and those the charts render). */
+    protect?: boolean;
 }
 
 /** What the addon helpers share: naming, placement, provider, and the chart factory. */
@@ -103,6 +106,7 @@ export class Observability extends pulumi.ComponentResource {
         const namespace = args.controlPlane.rootNamespace;
         const k8sOpts = { parent: this, provider: args.provider };
         const ready = args.controlPlane.ready;
+        const protect = args.protect ?? false;
         const exposure: UiExposure = {
             secureHosts: args.tls ? httpsHosts(cfg) : [],
             ports: args.ingressPorts ?? PLAIN_EXPOSURE.ports,
@@ -128,7 +132,7 @@ export class Observability extends pulumi.ComponentResource {
                     namespace,
                     values,
                 },
-                { ...k8sOpts, dependsOn },
+                { ...k8sOpts, dependsOn, transforms: [protectChartVolumes(protect)] },
             );
 
         if (cfg.prometheus.enabled) {
@@ -176,7 +180,7 @@ export class Observability extends pulumi.ComponentResource {
 
         let collector: k8s.core.v1.Service | undefined;
         if (cfg.jaeger.enabled) {
-            collector = this.jaeger(name, cfg, namespace, k8sOpts);
+            collector = this.jaeger(name, cfg, namespace, k8sOpts, protect);
             new Telemetry(
                 `${name}-telemetry`,
                 {
@@ -221,6 +225,7 @@ export class Observability extends pulumi.ComponentResource {
         cfg: ObservabilityConfig,
         namespace: pulumi.Output<string>,
         k8sOpts: pulumi.CustomResourceOptions,
+        protect: boolean,
     ): k8s.core.v1.Service {
         const s = cfg.jaeger;
         const labels = { ...JAEGER_LABELS };
@@ -248,7 +253,7 @@ export class Observability extends pulumi.ComponentResource {
                                 : {}),
                         },
                     },
-                    k8sOpts,
+                    { ...k8sOpts, ...protectOpts(protect) },
                 ),
             );
         }

@@ -1,6 +1,7 @@
 import * as certmanager from "@pulumi/kubernetes-cert-manager";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { protectOpts } from "../cluster/protection";
 import { Certificate, ClusterIssuer } from "../crds";
 import type { GatewayTls } from "../shared/ingress";
 import { TlsConfig } from "./config";
@@ -17,6 +18,8 @@ export interface IngressTlsArgs {
     provider: k8s.Provider;
     /** Namespace of the ingress gateway, where Istio reads `credentialName` Secrets from. */
     gatewayNamespace: pulumi.Input<string>;
+    /** `cluster.protect`: protect cert-manager's namespace and release (the owner of its CRDs). */
+    protect?: boolean;
 }
 
 /** Annotation that carries the cert-manager release into each cert-manager object (see below). */
@@ -51,7 +54,7 @@ export class IngressTls extends pulumi.ComponentResource {
         const namespace = new k8s.core.v1.Namespace(
             `${name}-cert-manager-namespace`,
             { metadata: { name: cfg.certManager.namespace } },
-            k8sOpts,
+            { ...k8sOpts, ...protectOpts(args.protect ?? false) },
         );
         const chart = certManagerArgs(cfg.certManager);
         this.certManager = new certmanager.CertManager(
@@ -72,8 +75,10 @@ export class IngressTls extends pulumi.ComponentResource {
                     timeout: 600,
                 },
             },
-            // A remote component: the Kubernetes provider is handed to its Helm release.
-            { parent: this, providers: [args.provider] },
+            // A remote component: the Kubernetes provider is handed to its Helm release. The
+            // chart keeps its CRDs on uninstall (crds.keep); protected, the release itself cannot
+            // be uninstalled by a destroy or a rename.
+            { parent: this, providers: [args.provider], ...protectOpts(args.protect ?? false) },
         );
 
         const release = this.certManager.status;

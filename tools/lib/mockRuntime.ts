@@ -28,6 +28,10 @@ export interface CapturedResource {
     providers: Record<string, string>;
     /** How many resource transforms the resource registered (applied to its children). */
     transforms: number;
+    /** The `protect` option as registered (a child without its own inherits its parent's). */
+    protect: boolean;
+    /** The `retainOnDelete` option as registered. */
+    retainOnDelete: boolean;
     /** Inputs as registered; secret values keep Pulumi's secret wrapper. */
     inputs: Record<string, unknown>;
 }
@@ -110,6 +114,8 @@ interface RegisterRequest {
     getObject(): unknown;
     getProvidersMap(): { forEach(cb: (ref: string, pkg: string) => void): void };
     getTransformsList(): unknown[];
+    getProtect(): boolean | undefined;
+    getRetainondelete(): boolean | undefined;
 }
 
 interface Monitor {
@@ -180,6 +186,8 @@ async function evaluateOnce(config: LoadedConfig, program?: Program): Promise<Ev
             provider: providerRef(req.getProvider()),
             providers: providersOf(req),
             transforms: req.getTransformsList().length,
+            protect: req.getProtect() === true,
+            retainOnDelete: req.getRetainondelete() === true,
             inputs: runtime.deserializeProperties(req.getObject()),
         };
         return register(req, (err, resp) => {

@@ -231,7 +231,7 @@ const NO_TIMEOUTS = { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 };
 
 function optionsOf(r: CapturedResource): PolicyResourceOptions {
     return {
-        protect: false,
+        protect: r.protect,
         ignoreChanges: [],
         aliases: [],
         customTimeouts: NO_TIMEOUTS,
