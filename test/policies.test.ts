@@ -614,6 +614,48 @@ describe("policy pack", () => {
             await expectFail("no-bare-pods", bare, ["Pod bookinfo/debug is a bare Pod"]);
         });
     });
+
+    describe("protection", () => {
+        /** A copy with one resource's `protect` option turned off. */
+        const unprotect = (ev: Evaluation, type: string, id: string): Evaluation => {
+            const copy = structuredClone(ev);
+            find(copy, type, id).protect = false;
+            return copy;
+        };
+
+        it("prod-data-protected", async () => {
+            await expectPass("prod-data-protected", prod);
+            await expectFail("prod-data-protected", unprotect(prod, NAMESPACE, "istio-system"), [
+                "Namespace istio-system is not protected",
+                "cluster.protect",
+            ]);
+            await expectFail("prod-data-protected", unprotect(prod, CHART, "istio-base"), [
+                "Helm chart istio-base (base) is not protected",
+                "Istio's CRDs",
+            ]);
+            await expectFail(
+                "prod-data-protected",
+                unprotect(prod, "kubernetes:core/v1:PersistentVolumeClaim", "istio-system/jaeger-data"),
+                ["PersistentVolumeClaim istio-system/jaeger-data is not protected"],
+            );
+            // A chart-rendered CRD, as a real preview shows it, must be protected as well.
+            const crd = addCopy(
+                prod,
+                NAMESPACE,
+                "istio-system",
+                "virtualservices",
+                set("metadata", { name: "virtualservices.networking.istio.io" }),
+            );
+            const added = crd.resources[crd.resources.length - 1];
+            added.type = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
+            added.protect = false;
+            await expectFail("prod-data-protected", crd, [
+                "CustomResourceDefinition virtualservices.networking.istio.io is not protected",
+            ]);
+            // dev protects nothing, and is not asked to.
+            await expectPass("prod-data-protected", dev, "dev");
+        });
+    });
 });
 
 describe("policy config", () => {
