@@ -66,13 +66,16 @@ function eachContainer(
 }
 
 function missingResources(resources: unknown): string[] {
-    return [
-        ["requests.cpu", at(resources, "requests", "cpu")],
-        ["requests.memory", at(resources, "requests", "memory")],
-        ["limits.memory", at(resources, "limits", "memory")],
-    ]
-        .filter(([, v]) => v === undefined || v === "")
-        .map(([k]) => String(k));
+    return (
+        [
+            ["requests.cpu", at(resources, "requests", "cpu")],
+            ["requests.memory", at(resources, "requests", "memory")],
+            ["limits.memory", at(resources, "limits", "memory")],
+        ]
+            // null in chart values deletes the chart's default: nothing is set.
+            .filter(([, v]) => v === undefined || v === null || v === "")
+            .map(([k]) => String(k))
+    );
 }
 
 interface ChartContainer {
@@ -109,6 +112,11 @@ const CHART_CONTAINERS: Record<string, ChartContainer[]> = {
             container: "download-dashboards (init)",
             path: ["downloadDashboards", "resources"],
             runs: downloadsDashboards,
+        },
+        {
+            container: "grafana-sc-dashboard (sidecar)",
+            path: ["sidecar", "resources"],
+            runs: (v) => at(v, "sidecar", "dashboards", "enabled") === true,
         },
         {
             container: "init-chown-data (init)",

@@ -206,17 +206,23 @@ describe("observability", () => {
     it("lists in Kiali exactly the dashboard titles Grafana provisions, from the installed Istio release", async () => {
         const ev = await evaluateStack("dev");
         const grafana = values<GrafanaValues>(ev, "observability-grafana");
-        const provider = grafana.dashboardProviders["dashboardproviders.yaml"].providers;
-        assert.deepStrictEqual(
-            provider.map((p) => [p.name, p.folder, p.options.path]),
-            [["istio", "istio", "/var/lib/grafana/dashboards/istio"]],
+        const sidecar = grafana.sidecar.dashboards;
+        assert.strictEqual(sidecar.provider.folder, "istio");
+        // The sidecar reads the stack's dashboard ConfigMap: selected by its label, in its namespace.
+        const cm = byType(ev, "kubernetes:core/v1:ConfigMap").filter(
+            (c) =>
+                (c.inputs.metadata as { labels?: Record<string, string> }).labels?.[sidecar.label] ===
+                sidecar.labelValue,
         );
-        const provisioned = Object.values(grafana.dashboards.istio).map((d) => {
+        assert.strictEqual(cm.length, 1, "one dashboard ConfigMap carries the sidecar's label");
+        assert.strictEqual(meta(cm[0]).namespace, NS);
+        const provisioned = Object.entries(cm[0].inputs.data as Record<string, string>).map(([key, url]) => {
+            assert.match(key, /\.json\.url$/, "the sidecar downloads keys ending in .url");
             const m =
                 /^https:\/\/raw\.githubusercontent\.com\/istio\/istio\/([^/]+)\/manifests\/addons\/dashboards\/(.+)$/.exec(
-                    d.url,
+                    url,
                 );
-            assert.ok(m, d.url);
+            assert.ok(m, url);
             assert.strictEqual(m[1], "1.30.5", "dashboards must come from the installed Istio version");
             const title = ISTIO_130_TITLES[m[2]];
             assert.ok(title, `unknown dashboard file ${m[2]}`);

@@ -481,12 +481,12 @@ describe("policy pack", () => {
                 mutate(prod, CHART, "prometheus", unset("values.configmapReload")),
                 CHART,
                 "grafana",
-                unset("values.downloadDashboards"),
+                unset("values.sidecar.resources"),
             );
             await expectFail("chart-container-resources-set", unsized, [
                 "Helm chart prometheus (prometheus) container prometheus-server-configmap-reload is not sized: " +
                     "configmapReload.prometheus.resources lacks requests.cpu, requests.memory, limits.memory",
-                "container download-dashboards (init) is not sized",
+                "container grafana-sc-dashboard (sidecar) is not sized: sidecar.resources lacks",
             ]);
             const noLimit = mutate(prod, CHART, "istiod", unset("values.pilot.resources.limits"));
             await expectFail("chart-container-resources-set", noLimit, [

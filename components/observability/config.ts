@@ -37,6 +37,8 @@ export interface GrafanaSettings {
     chart: ChartSource;
     /** Anonymous Viewer access; never allowed together with ingress exposure. */
     anonymous: boolean;
+    /** Base URL of a mirror of Istio's dashboard files; "" downloads them from GitHub. */
+    dashboardsSource: string;
     persistence: Persistence;
     resources: AddonResources;
     ingress: Ingress;
@@ -156,7 +158,7 @@ function parsePrometheus(r: ConfigReader): PrometheusSettings {
             patternHint: "a size such as 5GB, or empty for no size limit",
         }),
         persistence: persistence(r, `${p}.persistence`),
-        resources: readResources(r, `${p}.resources`),
+        resources: readResources(r, `${p}.resources`, { optionalRequests: true }),
     };
 }
 
@@ -166,8 +168,13 @@ function parseGrafana(r: ConfigReader): GrafanaSettings {
         enabled: r.bool(`${p}.enabled`),
         chart: chart(r, p),
         anonymous: r.bool(`${p}.anonymous`),
+        dashboardsSource: r.string(`${p}.dashboards.source`, {
+            pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/,
+            patternHint:
+                "the http(s):// URL of a directory holding Istio's dashboard files (e.g. https://mirror.example.com/istio/dashboards), or empty for GitHub",
+        }),
         persistence: persistence(r, `${p}.persistence`),
-        resources: readResources(r, `${p}.resources`),
+        resources: readResources(r, `${p}.resources`, { optionalRequests: true }),
         ingress: ingress(r, p),
     };
     if (settings.anonymous && settings.ingress.enabled) {
@@ -203,7 +210,7 @@ function parseJaeger(r: ConfigReader): JaegerSettings {
             patternHint: "a duration in hours or minutes such as 72h",
         }),
         persistence: persistence(r, `${p}.persistence`),
-        resources: readResources(r, `${p}.resources`),
+        resources: readResources(r, `${p}.resources`, { optionalRequests: true }),
         ingress: ingress(r, p),
     };
     if (settings.persistence.enabled && settings.storage === "memory") {
@@ -259,7 +266,7 @@ function parseKiali(r: ConfigReader): KialiSettings {
         strategy,
         viewers,
         viewerRole,
-        resources: readResources(r, `${p}.resources`),
+        resources: readResources(r, `${p}.resources`, { optionalRequests: true }),
         ingress: ingress(r, p),
     };
     if (strategy === "openid") {

@@ -3,6 +3,16 @@
  * installed control plane, so the panels query exactly the metrics that version emits: a
  * grafana.com revision number would have to be looked up by hand for every Istio release (and the
  * ztunnel dashboard's revisions are not tied to a documented Istio version at all).
+ *
+ * The download is done by the Grafana chart's dashboard sidecar (kiwigrid/k8s-sidecar), not by its
+ * download-dashboards init container: that init container runs `curl -skf` (grafana-community/
+ * helm-charts grafana-12.11.1 values.yaml `defaultCurlOptions`: no certificate check) in a
+ * `set -e` script (templates/_config.tpl `download_dashboards.sh`), so one failed download fails
+ * the pod's start and Grafana never becomes ready. The sidecar runs beside Grafana: for a
+ * ConfigMap key ending in `.url` it fetches the URL with certificate verification (k8s-sidecar
+ * src/helpers.py `request`, `verify` off only with REQ_SKIP_TLS_VERIFY) and retries, logging a
+ * failure instead of failing the pod (src/resources.py). Grafana starts without the dashboards
+ * and picks them up once they arrive.
  */
 
 export interface IstioDashboard {
@@ -69,7 +79,33 @@ export const ISTIO_DASHBOARDS: readonly IstioDashboard[] = [
     },
 ];
 
-/** Raw file of a dashboard at an Istio release tag (the chart version is the tag). */
-export function dashboardUrl(d: IstioDashboard, istioVersion: string): string {
-    return `https://raw.githubusercontent.com/istio/istio/${istioVersion}/manifests/addons/dashboards/${d.file}`;
+/** Where the dashboards come from unless `observability.grafana.dashboards.source` says otherwise. */
+export function upstreamDashboards(istioVersion: string): string {
+    return `https://raw.githubusercontent.com/istio/istio/${istioVersion}/manifests/addons/dashboards`;
+}
+
+/**
+ * URL of a dashboard file: under the configured mirror (the files laid out flat, as in
+ * manifests/addons/dashboards), or at the installed Istio release tag upstream.
+ */
+export function dashboardUrl(d: IstioDashboard, istioVersion: string, source = ""): string {
+    const base = source !== "" ? source.replace(/\/+$/, "") : upstreamDashboards(istioVersion);
+    return `${base}/${d.file}`;
+}
+
+/** The label (and its value) the Grafana dashboard sidecar selects ConfigMaps by. */
+export const DASHBOARD_LABEL = { key: "grafana_dashboard", value: "istio" } as const;
+/** The ConfigMap the dashboard URLs are handed to the sidecar in. */
+export const DASHBOARD_CONFIGMAP = "istio-grafana-dashboards";
+/** The only Role Grafana's ServiceAccount gets: reading ConfigMaps in its namespace. */
+export const DASHBOARD_READER_ROLE = "grafana-dashboard-reader";
+
+/**
+ * The sidecar's ConfigMap data: `<key>.json.url` -> URL. The sidecar writes each download to
+ * `<key>.json` (the name without `.url`).
+ */
+export function dashboardUrlFiles(istioVersion: string, source = ""): Record<string, string> {
+    return Object.fromEntries(
+        ISTIO_DASHBOARDS.map((d) => [`${d.key}.json.url`, dashboardUrl(d, istioVersion, source)]),
+    );
 }

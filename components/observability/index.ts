@@ -19,6 +19,7 @@ import {
     uiTarget,
 } from "./access";
 import { ChartSource, KIALI_OIDC_SECRET_KEY, ObservabilityConfig } from "./config";
+import { DASHBOARD_CONFIGMAP, DASHBOARD_LABEL, DASHBOARD_READER_ROLE, dashboardUrlFiles } from "./dashboards";
 import { GRAFANA, JAEGER, JAEGER_SERVICES, KIALI, PROMETHEUS } from "./endpoints";
 import {
     JAEGER_LABELS,
@@ -168,13 +169,14 @@ export class Observability extends pulumi.ComponentResource {
             this.grafanaAdmin = { user: GRAFANA.adminUser, password: pulumi.secret(password.result) };
         }
         if (cfg.grafana.enabled) {
+            const dashboards = this.grafanaDashboards(name, cfg, istio, namespace, k8sOpts);
             addonChart(
                 "grafana",
                 GRAFANA.release,
                 "grafana",
                 cfg.grafana.chart,
-                grafanaValues(cfg, ns, istio.primary.version, exposure),
-                grafanaSecret ? [grafanaSecret] : [],
+                grafanaValues(cfg, ns, exposure),
+                [...(grafanaSecret ? [grafanaSecret] : []), ...dashboards],
             );
         }
 
@@ -218,6 +220,40 @@ export class Observability extends pulumi.ComponentResource {
             kialiViewerTokens: this.kialiViewerTokens,
             grafanaAdmin: this.grafanaAdmin,
         });
+    }
+
+    /**
+     * What Grafana's dashboard sidecar reads: the ConfigMap of dashboard URLs it downloads, and the
+     * Role that lets it (and nothing more) read ConfigMaps in this namespace.
+     */
+    private grafanaDashboards(
+        name: string,
+        cfg: ObservabilityConfig,
+        istio: IstioConfig,
+        namespace: pulumi.Output<string>,
+        k8sOpts: pulumi.CustomResourceOptions,
+    ): pulumi.Resource[] {
+        const role = new k8s.rbac.v1.Role(
+            `${name}-grafana-dashboard-reader`,
+            {
+                metadata: { name: DASHBOARD_READER_ROLE, namespace },
+                rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch"] }],
+            },
+            k8sOpts,
+        );
+        const urls = new k8s.core.v1.ConfigMap(
+            `${name}-grafana-dashboards`,
+            {
+                metadata: {
+                    name: DASHBOARD_CONFIGMAP,
+                    namespace,
+                    labels: { [DASHBOARD_LABEL.key]: DASHBOARD_LABEL.value },
+                },
+                data: dashboardUrlFiles(istio.primary.version, cfg.grafana.dashboardsSource),
+            },
+            k8sOpts,
+        );
+        return [role, urls];
     }
 
     private jaeger(

@@ -6,9 +6,9 @@
  * mounts, so the values stay reviewable in previews and renders.
  */
 import { PLAIN_EXPOSURE, browserOrigin, browserUrl, uiAccess } from "./access";
-import { K8sResources, k8sResources } from "../shared/resources";
+import { ChartResources, K8sResources, chartResources } from "../shared/resources";
 import { ObservabilityConfig, Persistence } from "./config";
-import { ISTIO_DASHBOARDS, dashboardUrl } from "./dashboards";
+import { DASHBOARD_LABEL, DASHBOARD_READER_ROLE, ISTIO_DASHBOARDS } from "./dashboards";
 import {
     GRAFANA,
     KIALI,
@@ -50,7 +50,7 @@ export interface PrometheusValues {
         retentionSize: string;
         persistentVolume: { enabled: boolean; size?: string; storageClass?: string };
         podLabels: Record<string, string>;
-        resources: K8sResources;
+        resources: ChartResources;
     };
 }
 
@@ -81,7 +81,7 @@ export function prometheusValues(cfg: ObservabilityConfig): PrometheusValues {
             retentionSize: s.retentionSize,
             persistentVolume: prometheusVolume(s.persistence),
             podLabels: { ...NO_SIDECAR },
-            resources: k8sResources(s.resources),
+            resources: chartResources(s.resources),
         },
     };
 }
@@ -99,16 +99,6 @@ export interface GrafanaDatasource {
     jsonData: { timeInterval: string };
 }
 
-export interface GrafanaDashboardProvider {
-    name: string;
-    orgId: number;
-    folder: string;
-    type: "file";
-    disableDeletion: boolean;
-    editable: boolean;
-    options: { path: string };
-}
-
 export interface GrafanaValues {
     fullnameOverride: string;
     service: { port: number; targetPort: number };
@@ -116,44 +106,60 @@ export interface GrafanaValues {
     testFramework: { enabled: false };
     admin: { existingSecret: string; userKey: string; passwordKey: string };
     datasources: { "datasources.yaml": { apiVersion: 1; datasources: GrafanaDatasource[] } };
-    dashboardProviders: {
-        "dashboardproviders.yaml": { apiVersion: 1; providers: GrafanaDashboardProvider[] };
+    /** The chart's RoleBinding binds Grafana to the stack's ConfigMap-only Role (see below). */
+    rbac: { create: true; namespaced: true; useExistingRole: string };
+    sidecar: {
+        resources: K8sResources;
+        dashboards: {
+            enabled: true;
+            label: string;
+            labelValue: string;
+            resource: "configmap";
+            searchNamespace: null;
+            skipReload: true;
+            provider: { folder: string; disableDelete: boolean; allowUiUpdates: boolean };
+        };
     };
-    dashboards: Record<string, Record<string, { url: string }>>;
+    imageRenderer: { enabled: false };
     "grafana.ini": {
         server: { root_url: string; serve_from_sub_path: true };
         "auth.anonymous": { enabled: boolean; org_role?: "Viewer" };
         analytics: { check_for_updates: false; reporting_enabled: false };
     };
-    persistence: { enabled: boolean; size?: string; storageClassName?: string };
+    persistence: {
+        enabled: boolean;
+        size?: string;
+        storageClassName?: string;
+        lookupVolumeName: false;
+    };
     /** A ReadWriteOnce volume cannot be mounted by the old and the new pod at once. */
     deploymentStrategy?: { type: "Recreate" };
-    resources: K8sResources;
-    downloadDashboards: { resources: K8sResources };
+    resources: ChartResources;
     initChownData: { resources: K8sResources };
 }
-
-/** The provider (and so the folder) the Istio dashboards are provisioned into. */
-export const GRAFANA_PROVIDER = "istio";
 
 /** `secureHosts`: the exposed hosts served over HTTPS (httpsHosts in ./access). */
 export function grafanaValues(
     cfg: ObservabilityConfig,
     ns: string,
-    istioVersion: string,
     exposure = PLAIN_EXPOSURE,
 ): GrafanaValues {
     const s = cfg.grafana;
     const publicUrl = uiAccess(cfg, ns, "grafana", exposure).publicUrl;
-    const dashboards: Record<string, { url: string }> = {};
-    for (const d of ISTIO_DASHBOARDS) {
-        dashboards[d.key] = { url: dashboardUrl(d, istioVersion) };
-    }
+    // lookupVolumeName (default true) makes the chart look its PVC up while rendering and write the
+    // bound volume into `spec.volumeName`; Chart v4 renders against the live cluster, so the second
+    // `up` adds that replace-only field and the PVC would be deleted and re-created
+    // (grafana-community/helm-charts grafana-12.11.1 templates/pvc.yaml). docs/chart-hazards.md.
     const persistence: GrafanaValues["persistence"] = !s.persistence.enabled
-        ? { enabled: false }
+        ? { enabled: false, lookupVolumeName: false }
         : s.persistence.storageClass === ""
-          ? { enabled: true, size: s.persistence.size }
-          : { enabled: true, size: s.persistence.size, storageClassName: s.persistence.storageClass };
+          ? { enabled: true, size: s.persistence.size, lookupVolumeName: false }
+          : {
+                enabled: true,
+                size: s.persistence.size,
+                storageClassName: s.persistence.storageClass,
+                lookupVolumeName: false,
+            };
     return {
         fullnameOverride: GRAFANA.service,
         service: { port: GRAFANA.port, targetPort: GRAFANA.port },
@@ -181,23 +187,30 @@ export function grafanaValues(
                 ],
             },
         },
-        dashboardProviders: {
-            "dashboardproviders.yaml": {
-                apiVersion: 1,
-                providers: [
-                    {
-                        name: GRAFANA_PROVIDER,
-                        orgId: 1,
-                        folder: GRAFANA.dashboardFolder,
-                        type: "file",
-                        disableDeletion: false,
-                        editable: false,
-                        options: { path: `/var/lib/grafana/dashboards/${GRAFANA_PROVIDER}` },
-                    },
-                ],
+        // The chart's own Role would let Grafana read every Secret in the Istio root namespace
+        // (templates/role.yaml grants configmaps and secrets to the dashboard sidecar); the
+        // stack's Role grants ConfigMaps only.
+        rbac: { create: true, namespaced: true, useExistingRole: DASHBOARD_READER_ROLE },
+        sidecar: {
+            resources: HELPER_CONTAINER_RESOURCES,
+            dashboards: {
+                enabled: true,
+                label: DASHBOARD_LABEL.key,
+                labelValue: DASHBOARD_LABEL.value,
+                resource: "configmap",
+                // Its own namespace, where the stack writes the dashboard ConfigMap.
+                searchNamespace: null,
+                // With reloads on, the chart hands the sidecar Grafana's admin credentials
+                // (REQ_USERNAME/REQ_PASSWORD, templates/_pod.tpl), which k8s-sidecar also sends as
+                // basic auth with every `.url` download: the admin password would go to GitHub.
+                // Grafana's file provider re-reads the folder on its own (updateIntervalSeconds).
+                skipReload: true,
+                provider: { folder: GRAFANA.dashboardFolder, disableDelete: false, allowUiUpdates: false },
             },
         },
-        dashboards: { [GRAFANA_PROVIDER]: dashboards },
+        // Rendering is off (the chart default): with it on, the chart generates a token with
+        // randAlphaNum unless one is given (templates/_helpers.tpl). Pinned so it stays off.
+        imageRenderer: { enabled: false },
         "grafana.ini": {
             server: {
                 // Served under /grafana both through the gateway and through a port-forward, so
@@ -212,8 +225,7 @@ export function grafanaValues(
         },
         persistence,
         ...(s.persistence.enabled ? { deploymentStrategy: { type: "Recreate" as const } } : {}),
-        resources: k8sResources(s.resources),
-        downloadDashboards: { resources: HELPER_CONTAINER_RESOURCES },
+        resources: chartResources(s.resources),
         initChownData: { resources: HELPER_CONTAINER_RESOURCES },
     };
 }
@@ -242,9 +254,10 @@ export interface KialiValues {
         pod_labels: Record<string, string>;
         cluster_wide_access: true;
         secret_name: string;
-        resources: K8sResources;
+        resources: ChartResources;
     };
     login_token: { signing_key: string };
+    clustering: { autodetect_secrets: { enabled: false } };
     server: { port: number; web_root: string };
     external_services: {
         prometheus: { url: string };
@@ -325,11 +338,15 @@ export function kialiValues(cfg: ObservabilityConfig, ns: string, exposure = PLA
             pod_labels: { ...NO_SIDECAR },
             cluster_wide_access: true,
             secret_name: KIALI.oidcSecret,
-            resources: k8sResources(k.resources),
+            resources: chartResources(k.resources),
         },
         // Left empty, the chart would write a fresh random key into the ConfigMap on every render,
         // logging everyone out each `pulumi up`.
         login_token: { signing_key: secretRef(KIALI.signingKeySecret, KIALI.signingKeyKey) },
+        // On (the default), the chart LISTs the namespace's Secrets while rendering and mounts any
+        // labelled kiali.io/multiCluster=true, so a render depends on what exists at that moment
+        // (kiali/helm-charts v2.26.0 templates/_helpers.tpl `kiali-server.remote-cluster-secrets`).
+        clustering: { autodetect_secrets: { enabled: false } },
         server: { port: KIALI.port, web_root: KIALI.webRoot },
         external_services: {
             prometheus: { url: prometheusUrl(ns) },

@@ -4,7 +4,7 @@
  */
 import { ConfigReader, QUANTITY } from "../../config/reader";
 
-/** Requests and limits from config; an empty limit means "no limit". */
+/** Requests and limits from config; an empty limit (or, where allowed, request) means "none". */
 export interface ResourceSettings {
     requests: { cpu: string; memory: string };
     limits: { cpu: string; memory: string };
@@ -12,12 +12,19 @@ export interface ResourceSettings {
 
 /** The Kubernetes `resources` block (limits left out when none is set). */
 export interface K8sResources {
-    requests: { cpu: string; memory: string };
+    requests: { cpu?: string; memory?: string };
     limits?: { cpu?: string; memory?: string };
 }
 
-/** Reads `<prefix>.requests.{cpu,memory}` (required) and `<prefix>.limits.{cpu,memory}` (optional). */
-export function readResources(r: ConfigReader, prefix: string): ResourceSettings {
+/**
+ * Reads `<prefix>.requests.{cpu,memory}` and `<prefix>.limits.{cpu,memory}`. Limits may be empty
+ * (none); requests too when `optionalRequests` (the addons, whose charts then drop their default).
+ */
+export function readResources(
+    r: ConfigReader,
+    prefix: string,
+    { optionalRequests = false }: { optionalRequests?: boolean } = {},
+): ResourceSettings {
     const q = (p: string, required: boolean): string => {
         const v = r.string(`${prefix}.${p}`, {
             pattern: QUANTITY,
@@ -31,12 +38,22 @@ export function readResources(r: ConfigReader, prefix: string): ResourceSettings
         return v;
     };
     return {
-        requests: { cpu: q("requests.cpu", true), memory: q("requests.memory", true) },
+        requests: {
+            cpu: q("requests.cpu", !optionalRequests),
+            memory: q("requests.memory", !optionalRequests),
+        },
         limits: { cpu: q("limits.cpu", false), memory: q("limits.memory", false) },
     };
 }
 
 export function k8sResources(r: ResourceSettings): K8sResources {
+    const requests: { cpu?: string; memory?: string } = {};
+    if (r.requests.cpu !== "") {
+        requests.cpu = r.requests.cpu;
+    }
+    if (r.requests.memory !== "") {
+        requests.memory = r.requests.memory;
+    }
     const limits: { cpu?: string; memory?: string } = {};
     if (r.limits.cpu !== "") {
         limits.cpu = r.limits.cpu;
@@ -44,7 +61,27 @@ export function k8sResources(r: ResourceSettings): K8sResources {
     if (r.limits.memory !== "") {
         limits.memory = r.limits.memory;
     }
-    return Object.keys(limits).length > 0
-        ? { requests: { ...r.requests }, limits }
-        : { requests: { ...r.requests } };
+    return Object.keys(limits).length > 0 ? { requests, limits } : { requests };
+}
+
+/**
+ * The `resources` value of a chart that Helm merges over its own defaults (kiali-server, grafana,
+ * prometheus). An empty setting becomes null, which deletes the chart's default for that key: the
+ * provider keeps nulls in the values it hands Helm (pulumi/pulumi-kubernetes v4.32.0
+ * provider/pkg/helm/values_test.go, "overrides: null values"), and Helm's coalescing removes a
+ * default whose override is null. Leaving the key out would keep the default instead (Kiali's
+ * 1Gi memory limit, for one). Istio's gateway and proxy charts merge their defaults inside the
+ * templates, where a null cannot delete anything: istio/config.ts refuses empty limits there.
+ */
+export interface ChartResources {
+    requests: { cpu: string | null; memory: string | null };
+    limits: { cpu: string | null; memory: string | null };
+}
+
+export function chartResources(r: ResourceSettings): ChartResources {
+    const v = (x: string): string | null => (x === "" ? null : x);
+    return {
+        requests: { cpu: v(r.requests.cpu), memory: v(r.requests.memory) },
+        limits: { cpu: v(r.limits.cpu), memory: v(r.limits.memory) },
+    };
 }

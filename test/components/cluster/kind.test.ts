@@ -90,7 +90,10 @@ describe("kind cluster ownership", () => {
     });
 
     it("deletes on destroy only a cluster whose recorded output says this stack created it", () => {
-        const created = fake(["mesh"]).run(kindDeleteScript("mesh"), `${KIND_CREATED_MARKER}\napiVersion: v1\n`);
+        const created = fake(["mesh"]).run(
+            kindDeleteScript("mesh"),
+            `${KIND_CREATED_MARKER}\napiVersion: v1\n`,
+        );
         assert.strictEqual(created.code, 0, created.stderr);
         assert.deepStrictEqual(created.calls, ["delete cluster --name mesh"]);
         for (const stdout of [`${KIND_ADOPTED_MARKER}\napiVersion: v1\n`, "apiVersion: v1\n", ""]) {

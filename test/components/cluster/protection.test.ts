@@ -1,6 +1,11 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { CRD_TYPES, PVC_TYPE, keepChartCrds, protectChartVolumes } from "../../../components/cluster/protection";
+import {
+    CRD_TYPES,
+    PVC_TYPE,
+    keepChartCrds,
+    protectChartVolumes,
+} from "../../../components/cluster/protection";
 import { CapturedResource, Evaluation } from "../../../tools/lib/mockRuntime";
 import { byType, evaluateStack, one } from "../../support/stacks";
 import { CERT_MANAGER, CHART, DEPLOYMENT, NAMESPACE } from "../../support/types";
@@ -30,7 +35,10 @@ describe("cluster.protect", () => {
         const ev = await evaluateStack("prod");
         const all = guarded(ev);
         assert.ok(byType(ev, NAMESPACE).length >= 3, "root, gateway and application namespaces");
-        assert.ok(byType(ev, PVC_TYPE).some((r) => r.name === JAEGER_PVC), "prod keeps Jaeger on a PVC");
+        assert.ok(
+            byType(ev, PVC_TYPE).some((r) => r.name === JAEGER_PVC),
+            "prod keeps Jaeger on a PVC",
+        );
         assert.deepStrictEqual(
             all.filter((r) => !r.protect).map((r) => r.name),
             [],
@@ -48,7 +56,9 @@ describe("cluster.protect", () => {
         const all = guarded(on);
         assert.ok(byType(on, CERT_MANAGER).length === 1, "dev runs cert-manager");
         assert.ok(
-            byType(on, NAMESPACE).some((n) => (n.inputs.metadata as { name: string }).name === "cert-manager"),
+            byType(on, NAMESPACE).some(
+                (n) => (n.inputs.metadata as { name: string }).name === "cert-manager",
+            ),
         );
         assert.deepStrictEqual(
             all.filter((r) => !r.protect).map((r) => r.name),
