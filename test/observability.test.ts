@@ -418,7 +418,7 @@ describe("observability", () => {
         assert.deepStrictEqual(grafana["grafana.ini"]["auth.anonymous"], { enabled: false });
     });
 
-    it("gives each configured viewer a ServiceAccount, a kiali-viewer binding and a long-lived token", async () => {
+    it("gives each configured viewer a ServiceAccount, a binding to the stack's viewer role and a token", async () => {
         const ev = await evaluateStack("dev");
         const values = one(ev, CHART, "observability-kiali").inputs.values as KialiValues;
         assert.strictEqual(values.auth.strategy, "token");
@@ -432,14 +432,14 @@ describe("observability", () => {
         assert.deepStrictEqual(binding.inputs.roleRef, {
             apiGroup: "rbac.authorization.k8s.io",
             kind: "ClusterRole",
-            name: "kiali-viewer",
+            name: "kiali-ui-viewer",
         });
         assert.deepStrictEqual(binding.inputs.subjects, [
             { kind: "ServiceAccount", name: "kiali-viewer-dev", namespace: NS },
         ]);
         assert.deepStrictEqual(
             binding.dependsOn.map((u) => nameOf(ev, u)),
-            ["observability-kiali"],
+            ["observability-kiali-ui-viewer"],
         );
         const token = one(ev, SECRET, "observability-kiali-viewer-dev-token");
         assert.strictEqual(token.inputs.type, "kubernetes.io/service-account-token");

@@ -1,5 +1,6 @@
 import { ConfigReader, DNS_LABEL, QUANTITY, SEMVER } from "../../config/reader";
 import { ResourceSettings, readResources } from "../shared/resources";
+import { KIALI_CHART_ROLES } from "./viewers";
 
 /** Kubernetes requests and limits of one addon; an empty limit means "no limit". */
 export type AddonResources = ResourceSettings;
@@ -76,8 +77,12 @@ export interface KialiSettings {
     strategy: KialiStrategy;
     /** One ServiceAccount with a long-lived token per name (token strategy). */
     viewers: string[];
-    /** ClusterRole the viewers are bound to. */
+    /** ClusterRole the viewers are bound to (by default the stack's own read-only role). */
     viewerRole: string;
+    /** Also grant viewers pod port-forwarding (Kiali's proxy log-level control); off by default. */
+    viewerPortForward: boolean;
+    /** Part of the token Secrets' names: changing it replaces every viewer token. */
+    tokenRotation: string;
     openid?: KialiOpenId;
     resources: AddonResources;
     ingress: Ingress;
@@ -253,6 +258,18 @@ function parseKiali(r: ConfigReader): KialiSettings {
         pattern: /^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?$/,
         patternHint: "a ClusterRole name such as kiali-viewer",
     });
+    if (KIALI_CHART_ROLES.includes(viewerRole)) {
+        r.error(
+            `${p}.auth.viewerRole`,
+            `${JSON.stringify(viewerRole)} is the kiali-server chart's role for Kiali's own ServiceAccount (it allows port-forwarding to any pod${viewerRole === KIALI_CHART_ROLES[0] ? " and writes" : ""}); ` +
+                `leave the default (the stack's read-only kiali-ui-viewer) or name a ClusterRole of your own; for port-forwarding set ${p}.auth.viewerPortForward`,
+        );
+    }
+    const viewerPortForward = r.bool(`${p}.auth.viewerPortForward`);
+    const tokenRotation = r.string(`${p}.auth.tokenRotation`, {
+        pattern: /^[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?$/,
+        patternHint: "a short lowercase label (at most 20 letters, digits or '-') such as 2026-12, or empty",
+    });
     const clientId = r.string(`${p}.auth.openid.clientId`);
     const issuerUri = r.string(`${p}.auth.openid.issuerUri`, {
         pattern: /^https:\/\/\S+$/,
@@ -266,6 +283,8 @@ function parseKiali(r: ConfigReader): KialiSettings {
         strategy,
         viewers,
         viewerRole,
+        viewerPortForward,
+        tokenRotation,
         resources: readResources(r, `${p}.resources`, { optionalRequests: true }),
         ingress: ingress(r, p),
     };

@@ -21,6 +21,7 @@ import {
 import { ChartSource, KIALI_OIDC_SECRET_KEY, ObservabilityConfig } from "./config";
 import { DASHBOARD_CONFIGMAP, DASHBOARD_LABEL, DASHBOARD_READER_ROLE, dashboardUrlFiles } from "./dashboards";
 import { GRAFANA, JAEGER, JAEGER_SERVICES, KIALI, PROMETHEUS } from "./endpoints";
+import { KIALI_UI_VIEWER_ROLE, kialiViewerRules, viewerTokenSecretName } from "./viewers";
 import {
     JAEGER_LABELS,
     JAEGER_PVC,
@@ -374,15 +375,21 @@ export class Observability extends pulumi.ComponentResource {
                 ),
             );
         }
-        const chart = ctx.chart(
-            "kiali",
-            KIALI.release,
-            "kiali-server",
-            k.chart,
-            kialiValues(cfg, ns, exposure),
-            [...ready, ...secrets],
-        );
+        ctx.chart("kiali", KIALI.release, "kiali-server", k.chart, kialiValues(cfg, ns, exposure), [
+            ...ready,
+            ...secrets,
+        ]);
 
+        if (k.strategy !== "token") {
+            return;
+        }
+        // The viewers' role: the stack's own, read-only (./viewers). Created with the token
+        // strategy whether or not viewers are configured, for tokens made with `kubectl create token`.
+        const viewerRole = new k8s.rbac.v1.ClusterRole(
+            `${name}-kiali-ui-viewer`,
+            { metadata: { name: KIALI_UI_VIEWER_ROLE }, rules: kialiViewerRules(k.viewerPortForward) },
+            k8sOpts,
+        );
         for (const viewer of k.viewers) {
             const saName = `${KIALI.viewerRole}-${viewer}`;
             const sa = new k8s.core.v1.ServiceAccount(
@@ -401,14 +408,17 @@ export class Observability extends pulumi.ComponentResource {
                     },
                     subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace }],
                 },
-                // The kiali-viewer ClusterRole comes with the chart.
-                { ...k8sOpts, dependsOn: [chart] },
+                { ...k8sOpts, dependsOn: k.viewerRole === KIALI_UI_VIEWER_ROLE ? [viewerRole] : [] },
             );
+            // A legacy token Secret never expires (the API has no lifetime for it) and a
+            // TokenRequest cannot be made through a provider resource; the honest lifetime is a
+            // rotation: a new `tokenRotation` names a new Secret, the replacement deletes the old
+            // one, and the API server rejects its token from then on.
             const token = new k8s.core.v1.Secret(
                 `${name}-kiali-viewer-${viewer}-token`,
                 {
                     metadata: {
-                        name: `${saName}-token`,
+                        name: viewerTokenSecretName(saName, k.tokenRotation),
                         namespace,
                         annotations: { "kubernetes.io/service-account.name": sa.metadata.name },
                     },
