@@ -67,7 +67,7 @@ export function kindCreateScript(clusterName: string, adoptExisting: boolean): s
           ]
         : [
               `  echo "a kind cluster named ${clusterName} already exists and this stack did not create it;" >&2`,
-              `  echo "delete it (kind delete cluster --name ${clusterName}), choose another cluster.kind.name," >&2`,
+              `  echo "delete that cluster with the kind CLI (delete cluster --name ${clusterName}), choose another cluster.kind.name," >&2`,
               `  echo "or set cluster.kind.adoptExisting to true to use it (the stack will then never delete it)" >&2`,
               `  exit 1`,
           ];
