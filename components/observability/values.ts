@@ -99,6 +99,9 @@ export interface GrafanaDatasource {
     jsonData: { timeInterval: string };
 }
 
+/** The dashboard provider (and so the folder) the Istio dashboards are provisioned by. */
+export const GRAFANA_PROVIDER = "istio";
+
 export interface GrafanaValues {
     fullnameOverride: string;
     service: { port: number; targetPort: number };
@@ -117,7 +120,7 @@ export interface GrafanaValues {
             resource: "configmap";
             searchNamespace: null;
             skipReload: true;
-            provider: { folder: string; disableDelete: boolean; allowUiUpdates: boolean };
+            provider: { name: string; folder: string; disableDelete: boolean; allowUiUpdates: boolean };
         };
     };
     imageRenderer: { enabled: false };
@@ -205,7 +208,16 @@ export function grafanaValues(
                 // basic auth with every `.url` download: the admin password would go to GitHub.
                 // Grafana's file provider re-reads the folder on its own (updateIntervalSeconds).
                 skipReload: true,
-                provider: { folder: GRAFANA.dashboardFolder, disableDelete: false, allowUiUpdates: false },
+                // Named like the file provider the dashboards were provisioned by before (`istio`):
+                // Grafana ties provisioned dashboards to their provider's name, so on a persistent
+                // Grafana the same provider finds the old entries, whose files are gone, and
+                // replaces them instead of leaving duplicates that block the new ones.
+                provider: {
+                    name: GRAFANA_PROVIDER,
+                    folder: GRAFANA.dashboardFolder,
+                    disableDelete: false,
+                    allowUiUpdates: false,
+                },
             },
         },
         // Rendering is off (the chart default): with it on, the chart generates a token with
