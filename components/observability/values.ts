@@ -6,7 +6,7 @@
  * mounts, so the values stay reviewable in previews and renders.
  */
 import { PLAIN_EXPOSURE, browserOrigin, browserUrl, uiAccess } from "./access";
-import { ChartResources, K8sResources, chartResources } from "../shared/resources";
+import { ChartResourceDefaults, ChartResources, K8sResources, chartResources } from "../shared/resources";
 import { ObservabilityConfig, Persistence } from "./config";
 import { DASHBOARD_LABEL, DASHBOARD_READER_ROLE, ISTIO_DASHBOARDS } from "./dashboards";
 import {
@@ -20,6 +20,18 @@ import {
 
 /** Addons run without a sidecar, as Istio's own addons do: they must not depend on the mesh. */
 export const NO_SIDECAR = { "sidecar.istio.io/inject": "false" } as const;
+
+/**
+ * The `resources` defaults of the pinned charts' values.yaml: an empty setting removes exactly
+ * these (see chartResources). kiali/helm-charts v2.26.0 kiali-server/values.yaml
+ * `deployment.resources`; grafana-community/helm-charts grafana-12.11.1 values.yaml `resources: {}`;
+ * prometheus-community/helm-charts prometheus-28.13.0 values.yaml `server.resources: {}`.
+ */
+export const CHART_RESOURCE_DEFAULTS: Record<"kiali" | "grafana" | "prometheus", ChartResourceDefaults> = {
+    kiali: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "1Gi" } },
+    grafana: {},
+    prometheus: {},
+};
 
 /** Istio's scrape interval; Grafana's datasource time interval matches it. */
 export const SCRAPE_INTERVAL = "15s";
@@ -81,7 +93,7 @@ export function prometheusValues(cfg: ObservabilityConfig): PrometheusValues {
             retentionSize: s.retentionSize,
             persistentVolume: prometheusVolume(s.persistence),
             podLabels: { ...NO_SIDECAR },
-            resources: chartResources(s.resources),
+            resources: chartResources(s.resources, CHART_RESOURCE_DEFAULTS.prometheus),
         },
     };
 }
@@ -237,7 +249,7 @@ export function grafanaValues(
         },
         persistence,
         ...(s.persistence.enabled ? { deploymentStrategy: { type: "Recreate" as const } } : {}),
-        resources: chartResources(s.resources),
+        resources: chartResources(s.resources, CHART_RESOURCE_DEFAULTS.grafana),
         initChownData: { resources: HELPER_CONTAINER_RESOURCES },
     };
 }
@@ -350,7 +362,7 @@ export function kialiValues(cfg: ObservabilityConfig, ns: string, exposure = PLA
             pod_labels: { ...NO_SIDECAR },
             cluster_wide_access: true,
             secret_name: KIALI.oidcSecret,
-            resources: chartResources(k.resources),
+            resources: chartResources(k.resources, CHART_RESOURCE_DEFAULTS.kiali),
         },
         // Left empty, the chart would write a fresh random key into the ConfigMap on every render,
         // logging everyone out each `pulumi up`.

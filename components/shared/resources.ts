@@ -66,22 +66,35 @@ export function k8sResources(r: ResourceSettings): K8sResources {
 
 /**
  * The `resources` value of a chart that Helm merges over its own defaults (kiali-server, grafana,
- * prometheus). An empty setting becomes null, which deletes the chart's default for that key: the
- * provider keeps nulls in the values it hands Helm (pulumi/pulumi-kubernetes v4.32.0
+ * prometheus). An empty setting whose key the chart defaults becomes null, which deletes that
+ * default: the provider keeps nulls in the values it hands Helm (pulumi/pulumi-kubernetes v4.32.0
  * provider/pkg/helm/values_test.go, "overrides: null values"), and Helm's coalescing removes a
- * default whose override is null. Leaving the key out would keep the default instead (Kiali's
- * 1Gi memory limit, for one). Istio's gateway and proxy charts merge their defaults inside the
- * templates, where a null cannot delete anything: istio/config.ts refuses empty limits there.
+ * default whose override is null. Leaving the key out would keep the default instead (Kiali's 1Gi
+ * memory limit, for one). Where the chart has no default the key is left out: a null there would
+ * reach the template and could be rendered as `null`. Istio's gateway and proxy charts merge their
+ * defaults inside the templates, where a null cannot delete anything: istio/config.ts refuses
+ * empty limits there.
  */
-export interface ChartResources {
-    requests: { cpu: string | null; memory: string | null };
-    limits: { cpu: string | null; memory: string | null };
-}
+export type ChartResources = {
+    [K in "requests" | "limits"]: { cpu?: string | null; memory?: string | null };
+};
 
-export function chartResources(r: ResourceSettings): ChartResources {
-    const v = (x: string): string | null => (x === "" ? null : x);
-    return {
-        requests: { cpu: v(r.requests.cpu), memory: v(r.requests.memory) },
-        limits: { cpu: v(r.limits.cpu), memory: v(r.limits.memory) },
-    };
+/** What a chart's values.yaml sets under its `resources` key (absent keys: no default). */
+export type ChartResourceDefaults = {
+    [K in "requests" | "limits"]?: { cpu?: string; memory?: string };
+};
+
+export function chartResources(r: ResourceSettings, defaults: ChartResourceDefaults): ChartResources {
+    const out: ChartResources = { requests: {}, limits: {} };
+    for (const section of ["requests", "limits"] as const) {
+        for (const kind of ["cpu", "memory"] as const) {
+            const v = r[section][kind];
+            if (v !== "") {
+                out[section][kind] = v;
+            } else if (defaults[section]?.[kind] !== undefined) {
+                out[section][kind] = null;
+            }
+        }
+    }
+    return out;
 }

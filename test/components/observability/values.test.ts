@@ -1,7 +1,12 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { GrafanaValues, KialiValues, PrometheusValues } from "../../../components/observability/values";
+import {
+    CHART_RESOURCE_DEFAULTS,
+    GrafanaValues,
+    KialiValues,
+    PrometheusValues,
+} from "../../../components/observability/values";
 import { CapturedResource, Evaluation } from "../../../tools/lib/mockRuntime";
 import { PROJECT_ROOT } from "../../../tools/lib/stackFiles";
 import { byType, configIssues, evaluateStack, nameOf, one } from "../../support/stacks";
@@ -80,19 +85,25 @@ describe("addon chart values on day 2", () => {
             { key: "observability.jaeger.resources.requests.cpu", value: "" },
         ];
 
-        it("hands the chart null (Helm deletes a default whose override is null)", async () => {
+        it("hands the chart null where it has a default (Helm deletes a default whose override is null)", async () => {
             const ev = await evaluateStack("prod", overrides);
             const kiali = values<KialiValues>(ev, "observability-kiali").deployment.resources;
-            assert.strictEqual(kiali.limits.memory, null);
-            assert.strictEqual(kiali.requests.cpu, null);
+            assert.deepStrictEqual(
+                [kiali.limits.memory, kiali.requests.cpu],
+                [null, null],
+                `kiali-server defaults ${JSON.stringify(CHART_RESOURCE_DEFAULTS.kiali)}`,
+            );
             assert.strictEqual(kiali.requests.memory, "128Mi", "what is set is passed on");
+        });
+
+        it("leaves the key out where the chart has no default (nothing to remove, no null in a template)", async () => {
+            const ev = await evaluateStack("prod", overrides);
             const grafana = values<GrafanaValues>(ev, "observability-grafana").resources;
-            assert.strictEqual(grafana.limits.memory, null);
-            assert.strictEqual(grafana.requests.memory, null);
+            assert.deepStrictEqual(grafana, { requests: { cpu: "100m" }, limits: {} });
             const prometheus = values<PrometheusValues>(ev, "observability-prometheus").server.resources;
-            assert.strictEqual(prometheus.limits.memory, null);
-            assert.strictEqual(prometheus.requests.cpu, null);
-            assert.strictEqual(prometheus.requests.memory, "2Gi");
+            assert.deepStrictEqual(prometheus, { requests: { memory: "2Gi" }, limits: {} });
+            const kiali = values<KialiValues>(await evaluateStack("dev"), "observability-kiali");
+            assert.ok(!("cpu" in kiali.deployment.resources.limits), "kiali-server has no default CPU limit");
         });
 
         it("leaves an empty Jaeger request out of its Deployment (it has no chart default)", async () => {
@@ -101,11 +112,6 @@ describe("addon chart values on day 2", () => {
                 template: { spec: { containers: { resources: { requests: Record<string, string> } }[] } };
             };
             assert.deepStrictEqual(spec.template.spec.containers[0].resources.requests, { memory: "512Mi" });
-        });
-
-        it("sends null for an unset limit even when no stack sets one (Kiali's cpu limit)", async () => {
-            const kiali = values<KialiValues>(await evaluateStack("dev"), "observability-kiali");
-            assert.strictEqual(kiali.deployment.resources.limits.cpu, null);
         });
 
         it("is accepted by config for the addons, but not for istiod's requests", () => {
