@@ -222,8 +222,8 @@ export function grafanaValues(
                 skipReload: true,
                 // Named like the file provider the dashboards were provisioned by before (`istio`):
                 // Grafana ties provisioned dashboards to their provider's name, so on a persistent
-                // Grafana the same provider finds the old entries, whose files are gone, and
-                // replaces them instead of leaving duplicates that block the new ones.
+                // Grafana the same provider should find the old entries, whose files are gone, and
+                // replace them rather than leave duplicates (inferred; not tried on a live Grafana).
                 provider: {
                     name: GRAFANA_PROVIDER,
                     folder: GRAFANA.dashboardFolder,
