@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as crypto from "crypto";
 import { stringify } from "yaml";
 import { ClusterConfig, KindSettings } from "./config";
 
@@ -111,6 +112,20 @@ export function kindDeleteScript(clusterName: string): string {
     ].join("\n");
 }
 
+/**
+ * The provider's `clusterIdentifier` for a kind cluster: it changes exactly when the cluster is
+ * replaced (a new name or spec, which `triggers` turns into a new cluster), so the provider and
+ * everything on it are replaced then and only then. Without it, pulumi-kubernetes replaces the
+ * provider whenever its kubeconfig is unknown at preview, which is every time the kind command
+ * runs again (provider/pkg/provider/provider.go DiffConfig: "We can't tell for sure if a computed
+ * value has changed, so we make the conservative choice and force a replacement"), and a
+ * replaced provider plans to replace every resource in the cluster.
+ */
+export function kindClusterIdentifier(spec: KindClusterSpec): string {
+    const digest = crypto.createHash("sha256").update(stringify(spec)).digest("hex").slice(0, 12);
+    return `kind-${spec.name}-${digest}`;
+}
+
 export interface ClusterArgs {
     config: ClusterConfig;
     /** Gateway node ports that a created kind cluster maps to host ports. */
@@ -133,6 +148,7 @@ export class Cluster extends pulumi.ComponentResource {
 
         let kubeconfig: pulumi.Input<string> | undefined = cfg.kubeconfig !== "" ? cfg.kubeconfig : undefined;
         let kindName: pulumi.Output<string> = pulumi.output("");
+        let clusterIdentifier: string | undefined;
         if (cfg.kind) {
             const spec = kindClusterSpec(cfg.kind, args.gatewayNodePorts);
             // stdout is the kubeconfig, which holds client credentials: it is kept secret and
@@ -153,6 +169,7 @@ export class Cluster extends pulumi.ComponentResource {
             );
             kubeconfig = pulumi.secret(created.stdout);
             kindName = pulumi.output(spec.name);
+            clusterIdentifier = kindClusterIdentifier(spec);
         }
 
         this.provider = new k8s.Provider(
@@ -162,6 +179,7 @@ export class Cluster extends pulumi.ComponentResource {
                 context: cfg.context !== "" ? cfg.context : undefined,
                 renderYamlToDirectory: cfg.renderYamlTo !== "" ? cfg.renderYamlTo : undefined,
                 enableServerSideApply: true,
+                clusterIdentifier,
             },
             { parent: this },
         );

@@ -3,9 +3,13 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { parse } from "yaml";
 import {
     KIND_ADOPTED_MARKER,
     KIND_CREATED_MARKER,
+    KindClusterSpec,
+    kindClusterIdentifier,
+    kindClusterSpec,
     kindCreateScript,
     kindDeleteScript,
     kindUpdateScript,
@@ -124,5 +128,44 @@ describe("kind cluster ownership", () => {
             "cluster-kind",
         );
         assert.strictEqual(adopt.inputs.create, kindCreateScript("istio-mesh", true));
+    });
+});
+
+describe("kind cluster identity", () => {
+    const settings = {
+        name: "mesh",
+        nodeImage: "",
+        httpHostPort: 8080,
+        httpsHostPort: 8443,
+        adoptExisting: false,
+    };
+    const ports = { http: 30080, https: 30443 };
+
+    it("gives the provider an identifier that changes exactly when the cluster is replaced", () => {
+        const base = kindClusterIdentifier(kindClusterSpec(settings, ports));
+        // The spec is what `triggers` replaces the cluster on: a change to it is a new cluster.
+        assert.notStrictEqual(
+            kindClusterIdentifier(kindClusterSpec({ ...settings, httpHostPort: 9080 }, ports)),
+            base,
+        );
+        assert.notStrictEqual(
+            kindClusterIdentifier(kindClusterSpec({ ...settings, name: "other" }, ports)),
+            base,
+        );
+        // Ownership settings change only the scripts, which update the command in place.
+        assert.strictEqual(
+            kindClusterIdentifier(kindClusterSpec({ ...settings, adoptExisting: true }, ports)),
+            base,
+        );
+    });
+
+    it("sets it on the dev stack's provider, whose kubeconfig is unknown whenever the kind command runs", async () => {
+        const ev = await evaluateStack("dev");
+        const provider = one(ev, "pulumi:providers:kubernetes", "cluster-provider");
+        const kind = one(ev, "command:local:Command", "cluster-kind");
+        assert.strictEqual(
+            provider.inputs.clusterIdentifier,
+            kindClusterIdentifier(parse(String(kind.inputs.stdin)) as KindClusterSpec),
+        );
     });
 });
