@@ -2,17 +2,26 @@
  * istio-mesh: composition only. Reads the validated stack config and wires the components; the
  * resource logic lives in components/.
  */
-import { Bookinfo, productPageUrl } from "./components/bookinfo";
+import * as pulumi from "@pulumi/pulumi";
+import { Bookinfo, productPageAccess } from "./components/bookinfo";
 import { Cluster } from "./components/cluster";
-import { ControlPlane, gatewayAccess, ingressPorts } from "./components/istio";
+import {
+    ControlPlane,
+    gatewayAccess,
+    gatewayShellOrigin,
+    ingressPorts,
+    kubectlCommand,
+} from "./components/istio";
 import { Observability } from "./components/observability";
+import { uiAccessOutputs } from "./components/observability/access";
 import { IngressTls, httpsUrls } from "./components/tls";
 import { readStackConfig, readStackSecrets } from "./config";
 
 export = () => {
     const cfg = readStackConfig();
     const secrets = readStackSecrets(cfg);
-    const gateway = gatewayAccess(cfg.istio, cfg.cluster);
+    // Written manifests would hold the credentials in plaintext: supplied out of band.
+    const createSecrets = cfg.cluster.renderYamlTo === "";
 
     const cluster = new Cluster("cluster", {
         config: cfg.cluster,
@@ -23,6 +32,7 @@ export = () => {
         provider: cluster.provider,
         config: cfg.istio,
         protect: cfg.cluster.protect,
+        readGatewayStatus: cfg.cluster.renderYamlTo === "",
         namespaces: cfg.bookinfo.enabled
             ? [
                   ...cfg.istio.namespaces,
@@ -50,8 +60,7 @@ export = () => {
               controlPlane: mesh,
               tls: tls?.gatewayTls,
               ingressPorts: ingressPorts(cfg.istio, cfg.cluster),
-              // Written manifests would hold the credentials in plaintext: supplied out of band.
-              createSecrets: cfg.cluster.renderYamlTo === "",
+              createSecrets,
               kialiOidcClientSecret: secrets.kialiOidcClientSecret,
           })
         : undefined;
@@ -67,6 +76,23 @@ export = () => {
           })
         : undefined;
 
+    const gateway = mesh.gatewayLoadBalancer.apply((lb) => gatewayAccess(cfg.istio, cfg.cluster, lb));
+    const productPage =
+        bookinfo &&
+        gateway.apply((g) =>
+            productPageAccess(
+                g,
+                gatewayShellOrigin(cfg.istio, cfg.cluster, g),
+                cfg.bookinfo.hosts,
+                ingressPorts(cfg.istio, cfg.cluster),
+            ),
+        );
+    const loginContext = {
+        stack: pulumi.getStack(),
+        secretsCreated: createSecrets,
+        kubectl: kubectlCommand(cfg.cluster),
+    };
+
     return {
         istioVersion: cfg.istio.primary.version,
         istioRevision: cfg.istio.primary.revision === "" ? "default" : cfg.istio.primary.revision,
@@ -78,9 +104,20 @@ export = () => {
             urls: httpsUrls(cfg.tls.hosts, cfg.istio, cfg.cluster),
             credentialName: tls.credentialName,
         },
-        productPageUrl: bookinfo && productPageUrl(gateway),
+        productPageUrl: productPage?.url,
+        productPage,
         bookinfoRoutes: bookinfo?.routes,
-        observability: observability?.access,
+        observability:
+            observability &&
+            gateway.apply((g) =>
+                uiAccessOutputs(
+                    observability.access,
+                    cfg.observability,
+                    cfg.istio.rootNamespace,
+                    g,
+                    loginContext,
+                ),
+            ),
         kialiViewerTokens: observability?.kialiViewerTokens,
         grafanaAdmin: observability?.grafanaAdmin,
     };

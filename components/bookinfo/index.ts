@@ -1,5 +1,6 @@
 export { Bookinfo, ingressHosts } from "./bookinfo";
-export { productPageUrl } from "./ingress";
+export { PRODUCT_PAGE_PATH, productPageAccess, productPageUrl } from "./ingress";
+export type { ProductPageAccess } from "./ingress";
 export type { BookinfoArgs, BookinfoTls } from "./bookinfo";
 export { parseBookinfoConfig, selectableWorkloads } from "./config";
 export type { BookinfoConfig } from "./config";

@@ -3,6 +3,7 @@
  * sends the product page's paths to productpage.
  */
 import type { GatewaySpec, VirtualServiceSpec } from "../crds";
+import { GatewayAccess, IngressPorts, ingressOrigin, onGateway } from "../istio/access";
 import { ServedTls, ingressServers } from "../shared/ingress";
 import { HTTP_PORT } from "./catalogue";
 
@@ -34,7 +35,50 @@ export function ingressRouteSpec(hosts: string[]): VirtualServiceSpec {
     };
 }
 
-/** Where the product page answers, given how the ingress gateway is reached in this environment. */
-export function productPageUrl(gateway: { url: string }): string {
-    return `${gateway.url}/productpage`;
+/** How to reach the product page (stack output `productPage`). */
+export interface ProductPageAccess {
+    /** Where a browser opens it (the same as `productPageUrl`). */
+    url: string;
+    /** What a client connects to: the page on the gateway's own address. */
+    requestUrl: string;
+    /** The Host header to send to requestUrl when the Gateway answers only named hosts. */
+    hostHeader?: string;
+    /** A command that fetches the page whether or not the host name resolves yet. */
+    curl: string;
+}
+
+export const PRODUCT_PAGE_PATH = "/productpage";
+
+/**
+ * Where the product page answers. On "*" it is the gateway's URL; on named hosts it is the first
+ * host (its DNS record must point at the gateway), and {@link ProductPageAccess.hostHeader} says
+ * what to send when connecting to the gateway's address directly.
+ */
+export function productPageAccess(
+    gateway: GatewayAccess,
+    gatewayShellOrigin: string,
+    hosts: readonly string[],
+    ports: IngressPorts,
+): ProductPageAccess {
+    const requestUrl = onGateway(gateway, PRODUCT_PAGE_PATH);
+    const shellUrl = `"${gatewayShellOrigin}${PRODUCT_PAGE_PATH}"`;
+    const named = hosts.includes("*") ? undefined : hosts.find((h) => !h.includes("*"));
+    if (named === undefined) {
+        return { url: requestUrl, requestUrl, curl: `curl -s -o /dev/null -w '%{http_code}\\n' ${shellUrl}` };
+    }
+    return {
+        url: `${ingressOrigin("http", named, ports)}${PRODUCT_PAGE_PATH}`,
+        requestUrl,
+        hostHeader: named,
+        curl: `curl -s -o /dev/null -w '%{http_code}\\n' -H 'Host: ${named}' ${shellUrl}`,
+    };
+}
+
+/** The product page's URL (see {@link productPageAccess}). */
+export function productPageUrl(
+    gateway: GatewayAccess,
+    hosts: readonly string[] = ["*"],
+    ports?: IngressPorts,
+): string {
+    return productPageAccess(gateway, gateway.url, hosts, ports ?? { http: 80, https: 443 }).url;
 }

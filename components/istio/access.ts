@@ -1,41 +1,150 @@
+/**
+ * Where an operator reaches the ingress gateway, written so that every output naming a place is
+ * usable as it stands: a URL, or a command that prints the bare address. A LoadBalancer's address
+ * exists only on the cluster: the program reads it from the gateway Service's status after the
+ * chart created it (the provider's Service await logic waits for `.status.loadBalancer.ingress`,
+ * pulumi-kubernetes provider/pkg/await/service.go); where it was not read (offline render, manifests
+ * written to a directory) the URL says where it will come from instead.
+ */
 import { ClusterConfig } from "../cluster/config";
 import { GATEWAY_PORTS } from "../shared/names";
 import { IstioConfig } from "./config";
 
-export interface GatewayAccess {
-    /** A URL that reaches the gateway's HTTP listener, or a placeholder where it is only known live. */
-    url: string;
-    /** How to reach it in this environment. */
-    howTo: string;
+/** `.status.loadBalancer` of a Service, as the API server reports it. */
+export interface LoadBalancerStatus {
+    ingress?: { ip?: string; hostname?: string }[];
 }
 
-/** How an operator reaches the ingress gateway, given how this stack exposes it. */
-export function gatewayAccess(istio: IstioConfig, cluster: ClusterConfig): GatewayAccess {
+export interface GatewayAccess {
+    /**
+     * A URL that reaches the gateway's HTTP listener, or, where the address was not read (see
+     * {@link isDescribed}), "from <where the address comes from>".
+     */
+    url: string;
+    /** How to reach it: a command printing the URL (`echo "http://$(kubectl ...)"`), or a note next to the URL. */
+    howTo: string;
+    /** Where a cluster-assigned address comes from, and the command that prints it bare. */
+    address?: { from: string; command: string };
+}
+
+/** Prefix of a value that describes where an address will come from instead of holding it. */
+export const DESCRIBED_PREFIX = "from ";
+
+/** Whether an access value is a description ("from Service ...") rather than a URL. */
+export function isDescribed(value: string): boolean {
+    return value.startsWith(DESCRIBED_PREFIX);
+}
+
+/** Quotes a word for a POSIX shell when it needs it. */
+export function shellWord(w: string): string {
+    return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The kubeconfig context this stack deploys with ("" = the current one). */
+export function kubeContext(cluster: ClusterConfig): string {
+    // `kind create cluster` adds its context, named kind-<cluster name>, to the default kubeconfig.
+    return cluster.kind ? `kind-${cluster.kind.name}` : cluster.context;
+}
+
+/** `kubectl` with the kubeconfig and context the stack's provider uses. */
+export function kubectlCommand(cluster: ClusterConfig): string {
+    const ctx = kubeContext(cluster);
+    return [
+        "kubectl",
+        ...(cluster.kubeconfig !== "" && !cluster.kind
+            ? ["--kubeconfig", shellWord(cluster.kubeconfig)]
+            : []),
+        ...(ctx !== "" ? ["--context", shellWord(ctx)] : []),
+    ].join(" ");
+}
+
+/**
+ * A jsonpath printing the load balancer's bare address: clouds set either `ip` (GCP, Azure, MetalLB)
+ * or `hostname` (AWS), and kubectl prints a missing field as nothing, so exactly one is printed.
+ */
+export const LB_ADDRESS_JSONPATH =
+    "{.status.loadBalancer.ingress[0].ip}{.status.loadBalancer.ingress[0].hostname}";
+
+/** The first address a load balancer status holds. */
+export function loadBalancerAddress(lb: LoadBalancerStatus | undefined): string | undefined {
+    const first = lb?.ingress?.[0];
+    const addr = first?.ip || first?.hostname;
+    return addr ? addr : undefined;
+}
+
+function urlHost(addr: string): string {
+    return addr.includes(":") && !addr.startsWith("[") ? `[${addr}]` : addr;
+}
+
+/**
+ * How an operator reaches the ingress gateway, given how this stack exposes it and, for a
+ * LoadBalancer, the Service's status as read from the cluster (undefined when not read).
+ */
+export function gatewayAccess(
+    istio: IstioConfig,
+    cluster: ClusterConfig,
+    loadBalancer?: LoadBalancerStatus,
+): GatewayAccess {
     const g = istio.gateway;
-    const svc = `-n ${g.namespace} svc/${g.name}`;
+    const kubectl = kubectlCommand(cluster);
     switch (g.serviceType) {
-        case "NodePort":
+        case "NodePort": {
             if (cluster.kind) {
                 return {
                     url: `http://localhost:${cluster.kind.httpHostPort}`,
-                    howTo: `kind maps node port ${g.nodePorts.http} to localhost:${cluster.kind.httpHostPort}`,
+                    howTo: `kind maps node port ${g.nodePorts.http} to http://localhost:${cluster.kind.httpHostPort}`,
                 };
             }
+            const from = `node port ${g.nodePorts.http} on a node's InternalIP`;
+            const command = `${kubectl} get nodes -o jsonpath='{.items[0].status.addresses[?(@.type=="InternalIP")].address}'`;
             return {
-                url: `http://<node-ip>:${g.nodePorts.http}`,
-                howTo: "use `minikube ip` or `kubectl get nodes -o wide` for <node-ip>",
+                url: `${DESCRIBED_PREFIX}${from}`,
+                howTo: `echo "${ingressOrigin("http", `$(${command})`, ingressPorts(istio, cluster))}"`,
+                address: { from, command },
             };
-        case "LoadBalancer":
+        }
+        case "LoadBalancer": {
+            const from = `Service ${g.namespace}/${g.name} .status.loadBalancer.ingress[0].ip|hostname`;
+            const command = `${kubectl} -n ${g.namespace} get svc/${g.name} -o jsonpath='${LB_ADDRESS_JSONPATH}'`;
+            const addr = loadBalancerAddress(loadBalancer);
             return {
-                url: `http://<load-balancer-address>:${GATEWAY_PORTS.http}`,
-                howTo: `kubectl get ${svc} -o jsonpath='{.status.loadBalancer.ingress[0]}'`,
+                url:
+                    addr !== undefined
+                        ? ingressOrigin("http", urlHost(addr), ingressPorts(istio, cluster))
+                        : `${DESCRIBED_PREFIX}${from}`,
+                howTo: `echo "${ingressOrigin("http", `$(${command})`, ingressPorts(istio, cluster))}"`,
+                address: { from, command },
             };
+        }
         case "ClusterIP":
             return {
                 url: `http://localhost:${PORT_FORWARD.http}`,
-                howTo: `kubectl port-forward ${svc} ${PORT_FORWARD.http}:${GATEWAY_PORTS.http}`,
+                howTo: `${kubectl} -n ${g.namespace} port-forward svc/${g.name} ${PORT_FORWARD.http}:${GATEWAY_PORTS.http}`,
             };
     }
+}
+
+/**
+ * The gateway's origin for a shell: the URL, or `http://$(<command printing the address>)[:port]`
+ * where the address is only on the cluster.
+ */
+export function gatewayShellOrigin(
+    istio: IstioConfig,
+    cluster: ClusterConfig,
+    gateway: GatewayAccess,
+): string {
+    if (!gateway.address || !isDescribed(gateway.url)) {
+        return gateway.url;
+    }
+    return ingressOrigin("http", `$(${gateway.address.command})`, ingressPorts(istio, cluster));
+}
+
+/**
+ * A place on the gateway: the URL, or, while the gateway's address is described, where the URL will
+ * come from.
+ */
+export function onGateway(gateway: GatewayAccess, path: string): string {
+    return isDescribed(gateway.url) ? `${gateway.url}, path ${path}` : `${gateway.url}${path}`;
 }
 
 /** The ports a browser uses for the gateway's HTTP and HTTPS listeners in this environment. */

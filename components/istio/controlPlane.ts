@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { keepChartCrds, protectOpts } from "../cluster/protection";
 import { PeerAuthentication } from "../crds";
 import { MESH_DEFAULT_PEER_AUTHENTICATION, injectionLabels } from "../shared/names";
+import type { LoadBalancerStatus } from "./access";
 import { AppNamespace, ControlPlaneRevision, IstioConfig } from "./config";
 import { baseChartVersion, baseValues, gatewayValues, istiodReleaseName, istiodValues } from "./values";
 
@@ -13,6 +14,12 @@ export interface ControlPlaneArgs {
     namespaces: AppNamespace[];
     /** `cluster.protect`: protect the namespaces and the base chart (the owner of Istio's CRDs). */
     protect?: boolean;
+    /**
+     * Read the LoadBalancer gateway Service's status from the cluster once the chart created it (its
+     * address becomes {@link ControlPlane.gatewayLoadBalancer}). Off when the provider only writes
+     * manifests: there is no cluster to read. Defaults to true.
+     */
+    readGatewayStatus?: boolean;
 }
 
 const WEBHOOK_TYPES = [
@@ -64,6 +71,8 @@ export class ControlPlane extends pulumi.ComponentResource {
     public readonly rootNamespace: pulumi.Output<string>;
     public readonly gatewayNamespace: pulumi.Output<string>;
     public readonly gatewayServiceName: pulumi.Output<string>;
+    /** `.status.loadBalancer` of a LoadBalancer gateway Service as read after the chart; else undefined. */
+    public readonly gatewayLoadBalancer: pulumi.Output<LoadBalancerStatus | undefined>;
     /** Application namespace names, keyed by the configured name (values resolve once created). */
     public readonly namespaces: Record<string, pulumi.Output<string>>;
 
@@ -169,6 +178,16 @@ export class ControlPlane extends pulumi.ComponentResource {
         this.gatewayNamespace = gatewayNs.metadata.name;
         // Depends on the chart so that consumers of the name wait for the gateway to exist.
         this.gatewayServiceName = pulumi.output(gateway.resources).apply(() => cfg.gateway.name);
+        // The chart created the Service and the provider waited for its load balancer, so a read
+        // (which returns the live object as is) finds the address; it reads again on every `up`.
+        this.gatewayLoadBalancer =
+            cfg.gateway.serviceType === "LoadBalancer" && (args.readGatewayStatus ?? true)
+                ? k8s.core.v1.Service.get(
+                      `${name}-gateway-service`,
+                      pulumi.interpolate`${this.gatewayNamespace}/${this.gatewayServiceName}`,
+                      { ...k8sOpts, dependsOn: [gateway] },
+                  ).status.apply((s): LoadBalancerStatus | undefined => s?.loadBalancer)
+                : pulumi.output(undefined);
         this.registerOutputs({
             rootNamespace: this.rootNamespace,
             gatewayNamespace: this.gatewayNamespace,

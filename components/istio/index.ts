@@ -1,7 +1,15 @@
 export { ControlPlane, ignoreIstiodOwnedWebhookFields } from "./controlPlane";
 export type { ControlPlaneArgs } from "./controlPlane";
-export { gatewayAccess, ingressOrigin, ingressPorts } from "./access";
-export type { GatewayAccess, IngressPorts } from "./access";
+export {
+    gatewayAccess,
+    gatewayShellOrigin,
+    ingressOrigin,
+    ingressPorts,
+    isDescribed,
+    kubeContext,
+    kubectlCommand,
+} from "./access";
+export type { GatewayAccess, IngressPorts, LoadBalancerStatus } from "./access";
 export { parseIstioConfig } from "./config";
 export type { AppNamespace, IstioConfig } from "./config";
 export { baseValues, gatewayValues, istiodValues, meshConfig } from "./values";
