@@ -1,92 +1,156 @@
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { PROJECT_ROOT } from "../tools/lib/stackFiles";
+import { nextSteps, nodeVersionProblem, splitUpArgs } from "../tools/up";
+import { FakeClis } from "./support/fakeCli";
 
 /**
  * `npm run up` against stand-ins for the pulumi and kind CLIs that record how they were called,
  * so the README's first command is exercised without a Pulumi installation.
  */
 describe("npm run up", function () {
-    this.timeout(30000);
-    let dir: string;
-    let log: string;
+    this.timeout(60000);
+    let fake: FakeClis;
 
-    function fakeCli(name: string, script: string): void {
-        const file = path.join(dir, "bin", name);
-        fs.writeFileSync(file, `#!/bin/sh\n${script}\n`, { mode: 0o755 });
-    }
+    const OUTPUTS = {
+        gateway: {
+            url: "http://localhost:8080",
+            howTo: "kind maps node port 30080 to http://localhost:8080",
+        },
+        productPageUrl: "http://localhost:8080/productpage",
+        observability: { kiali: {}, grafana: {}, jaeger: {}, prometheus: {} },
+    };
 
-    function up(args: string[], env: Record<string, string> = {}) {
-        const clean = Object.fromEntries(
-            Object.entries(process.env).filter(([k]) => !k.startsWith("PULUMI_")),
-        ) as Record<string, string>;
-        return spawnSync(
-            process.execPath,
-            ["-r", "ts-node/register/transpile-only", "tools/up.ts", ...args],
-            {
-                cwd: PROJECT_ROOT,
-                encoding: "utf8",
-                env: {
-                    ...clean,
-                    PATH: `${path.join(dir, "bin")}:${process.env.PATH ?? ""}`,
-                    LOG: log,
-                    ISTIO_MESH_STATE_DIR: path.join(dir, "state"),
-                    ...env,
-                },
-            },
-        );
-    }
+    const up = (args: string[], env: Record<string, string> = {}) => fake.runTool("tools/up.ts", args, env);
+    const pulumiCalls = () =>
+        fake
+            .calls()
+            .filter((c) => c.startsWith("pulumi "))
+            .map((c) => c.slice("pulumi ".length));
 
     beforeEach(() => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "up-"));
-        fs.mkdirSync(path.join(dir, "bin"));
-        log = path.join(dir, "calls.log");
+        fake = new FakeClis("up-");
         // Not logged in anywhere: `pulumi whoami` fails, every other command succeeds.
-        fakeCli(
-            "pulumi",
-            'echo "$* | backend=$PULUMI_BACKEND_URL | passphrase=$PULUMI_CONFIG_PASSPHRASE_FILE" >> "$LOG"\n' +
-                '[ "$1" = whoami ] && exit 1\nexit 0',
-        );
-        fakeCli("kind", "exit 0");
+        fake.addPulumi(OUTPUTS);
+        fake.add("kind", "exit 0");
     });
-    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+    afterEach(() => fake.cleanup());
 
     it("creates the dev stack on a local backend with a generated passphrase, then runs pulumi up", () => {
         const res = up(["dev", "--yes"]);
         assert.strictEqual(res.status, 0, res.stderr);
-        const state = path.join(dir, "state");
+        const state = path.join(fake.dir, "state");
         const passphrase = path.join(state, "dev.passphrase");
-        const calls = fs.readFileSync(log, "utf8").trim().split("\n");
         const env = `| backend=file://${state} | passphrase=${passphrase}`;
-        assert.deepStrictEqual(calls.slice(-2), [
+        assert.deepStrictEqual(pulumiCalls().slice(-3), [
             `stack select --create dev --secrets-provider passphrase ${env}`,
             `up --stack dev --yes ${env}`,
+            `stack output --json --stack dev ${env}`,
         ]);
         assert.ok(fs.readFileSync(passphrase, "utf8").length >= 32);
         assert.strictEqual(fs.statSync(passphrase).mode & 0o777, 0o600, "the passphrase is private");
     });
 
-    it("keeps an existing backend and passphrase", () => {
-        const res = up(["staging"], { PULUMI_BACKEND_URL: "s3://team-state", PULUMI_CONFIG_PASSPHRASE: "x" });
+    it("prints the next steps from the stack's outputs after a successful pulumi up", () => {
+        const res = up(["--stack", "dev"]);
         assert.strictEqual(res.status, 0, res.stderr);
-        const calls = fs.readFileSync(log, "utf8");
-        assert.match(calls, /^up --stack staging \| backend=s3:\/\/team-state \| passphrase=$/m);
-        assert.ok(!fs.existsSync(path.join(dir, "state")));
+        assert.match(
+            res.stdout,
+            /Next steps:\n {2}open the product page: +http:\/\/localhost:8080\/productpage\n/,
+        );
+        assert.match(res.stdout, /npm run traffic -- --stack dev --requests 100/);
+        assert.match(
+            res.stdout,
+            /npm run ui -- kiali --stack dev {3}\(or grafana, jaeger, prometheus; --all/,
+        );
+    });
+
+    it("keeps an existing backend and passphrase, and passes words after -- to pulumi up", () => {
+        const res = up(["staging", "--", "--yes", "--skip-preview"], {
+            PULUMI_BACKEND_URL: "s3://team-state",
+            PULUMI_CONFIG_PASSPHRASE: "x",
+        });
+        assert.strictEqual(res.status, 0, res.stderr);
+        assert.ok(
+            pulumiCalls().includes(
+                "up --stack staging --yes --skip-preview | backend=s3://team-state | passphrase=",
+            ),
+        );
+        assert.ok(!fs.existsSync(path.join(fake.dir, "state")));
+    });
+
+    it("refuses a shared stack without a backend, saying how to set one; --local opts in", () => {
+        const staging = up(["staging"], { PULUMI_CONFIG_PASSPHRASE: "x" });
+        assert.strictEqual(staging.status, 1);
+        assert.match(staging.stderr, /The staging stack is shared, and no Pulumi backend is set/);
+        assert.match(staging.stderr, /export PULUMI_BACKEND_URL=s3:\/\//);
+        assert.match(staging.stderr, /pulumi login/);
+        assert.match(staging.stderr, /npm run up -- staging --local/);
+        assert.deepStrictEqual(
+            pulumiCalls().filter((c) => !/^(whoami|version) /.test(c)),
+            [],
+            "nothing but whoami and version ran",
+        );
+        assert.ok(!fs.existsSync(path.join(fake.dir, "state")));
+
+        const local = up(["staging", "--local", "--yes"], { PULUMI_CONFIG_PASSPHRASE: "x" });
+        assert.strictEqual(local.status, 0, local.stderr);
+        assert.ok(
+            pulumiCalls().includes(
+                `up --stack staging --yes | backend=file://${path.join(fake.dir, "state")} | passphrase=`,
+            ),
+        );
     });
 
     it("refuses another stack without a passphrase, an unknown stack, and dev without kind", () => {
-        const staging = up(["staging"]);
+        const staging = up(["staging"], { PULUMI_BACKEND_URL: "s3://team-state" });
         assert.strictEqual(staging.status, 1);
         assert.match(staging.stderr, /Set PULUMI_CONFIG_PASSPHRASE \(or _FILE\) for the staging stack/);
         const unknown = up(["qa"]);
         assert.strictEqual(unknown.status, 2);
-        assert.match(unknown.stderr, /stacks: dev, staging, prod/);
-        fs.rmSync(path.join(dir, "bin", "kind"));
-        const noKind = up(["dev"], { PATH: path.join(dir, "bin") });
+        assert.match(unknown.stderr, /unknown stack 'qa'.*stacks: dev, staging, prod/);
+        const none = up([]);
+        assert.strictEqual(none.status, 2);
+        assert.match(none.stderr, /which stack\?/);
+        fake.remove("kind");
+        const noKind = up(["dev"], { PATH: fake.bin });
         assert.strictEqual(noKind.status, 1);
         assert.match(noKind.stderr, /install kind/);
+    });
+
+    it("checks the Node.js version against package.json engines", () => {
+        const engines = (JSON.parse(fs.readFileSync("package.json", "utf8")) as { engines: { node: string } })
+            .engines.node;
+        const min = Number(/(\d+)/.exec(engines)?.[1]);
+        const old = nodeVersionProblem(`${min - 2}.19.0`, engines);
+        assert.ok(old);
+        assert.match(
+            old,
+            new RegExp(`Node.js ${min - 2}\\.19\\.0 is older .*install Node.js ${min} LTS or newer`),
+        );
+        assert.strictEqual(nodeVersionProblem(process.versions.node, engines), undefined);
+        assert.strictEqual(nodeVersionProblem(`${min + 1}.0.0`, engines), undefined);
+        assert.ok(nodeVersionProblem("22.3.0", ">=22.5"));
+        assert.strictEqual(nodeVersionProblem("22.5.0", ">=22.5"), undefined);
+    });
+
+    it("splits its own words from pulumi up's", () => {
+        assert.deepStrictEqual(splitUpArgs(["dev", "--yes", "-c", "a=b"]), {
+            own: ["dev"],
+            pulumi: ["--yes", "-c", "a=b"],
+        });
+        assert.deepStrictEqual(splitUpArgs(["--stack", "prod", "--local", "--", "--diff"]), {
+            own: ["--stack", "prod", "--local"],
+            pulumi: ["--diff"],
+        });
+    });
+
+    it("next steps say where a LoadBalancer address comes from until it is known", () => {
+        const lines = nextSteps("prod", {
+            gateway: { url: "from Service x/y", howTo: 'echo "http://$(kubectl get svc)"' },
+            productPageUrl: "from Service x/y, path /productpage",
+        }).join("\n");
+        assert.match(lines, /the gateway's URL: +echo "http:\/\/\$\(kubectl get svc\)"/);
+        assert.match(lines, /npm run traffic -- --stack prod/);
     });
 });

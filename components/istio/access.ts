@@ -46,16 +46,18 @@ export function kubeContext(cluster: ClusterConfig): string {
     return cluster.kind ? `kind-${cluster.kind.name}` : cluster.context;
 }
 
-/** `kubectl` with the kubeconfig and context the stack's provider uses. */
-export function kubectlCommand(cluster: ClusterConfig): string {
+/** kubectl's global options for the kubeconfig and context the stack's provider uses. */
+export function kubectlArgs(cluster: ClusterConfig): string[] {
     const ctx = kubeContext(cluster);
     return [
-        "kubectl",
-        ...(cluster.kubeconfig !== "" && !cluster.kind
-            ? ["--kubeconfig", shellWord(cluster.kubeconfig)]
-            : []),
-        ...(ctx !== "" ? ["--context", shellWord(ctx)] : []),
-    ].join(" ");
+        ...(cluster.kubeconfig !== "" && !cluster.kind ? ["--kubeconfig", cluster.kubeconfig] : []),
+        ...(ctx !== "" ? ["--context", ctx] : []),
+    ];
+}
+
+/** `kubectl` with the kubeconfig and context the stack's provider uses, for a shell. */
+export function kubectlCommand(cluster: ClusterConfig): string {
+    return ["kubectl", ...kubectlArgs(cluster).map(shellWord)].join(" ");
 }
 
 /**

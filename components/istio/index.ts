@@ -7,6 +7,7 @@ export {
     ingressPorts,
     isDescribed,
     kubeContext,
+    kubectlArgs,
     kubectlCommand,
 } from "./access";
 export type { GatewayAccess, IngressPorts, LoadBalancerStatus } from "./access";
