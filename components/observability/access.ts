@@ -164,6 +164,8 @@ export interface LoginContext {
 
 /** A UI's access as the stack outputs show it: with the stack's kubectl context and the login. */
 export interface UiAccessOutput extends UiAccess {
+    /** Namespace of the Service. */
+    namespace: string;
     /** How to log in (Kiali and Grafana): a command printing the credential, or a note. */
     login?: string;
 }
@@ -221,6 +223,7 @@ export function uiAccessOutputs(
         const login = uiLogin(cfg, ns, ui, ctx);
         out[ui] = {
             ...a,
+            namespace: ns,
             portForward: `${ctx.kubectl} -n ${ns} port-forward svc/${a.service} ${a.localPort}:${a.servicePort}`,
             ...(a.publicUrl === undefined && wildcard ? { publicUrl: onGateway(gateway, a.path) } : {}),
             ...(login !== undefined ? { login } : {}),
