@@ -498,7 +498,10 @@ describe("observability", () => {
             [kiali.deployment.instance_name]: kiali.server.port,
         };
         for (const [ui, a] of Object.entries(access)) {
-            const m = /^kubectl(?: --(?:context|kubeconfig) \S+)* -n (\S+) port-forward svc\/(\S+) (\d+):(\d+)$/.exec(a.portForward);
+            const m =
+                /^kubectl(?: --(?:context|kubeconfig) \S+)* -n (\S+) port-forward svc\/(\S+) (\d+):(\d+)$/.exec(
+                    a.portForward,
+                );
             assert.ok(m, a.portForward);
             assert.strictEqual(m[1], NS);
             const remote = Number(m[4]);
