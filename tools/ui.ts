@@ -11,7 +11,7 @@ import * as net from "net";
 import { UIS, Ui } from "../components/observability";
 import type { UiAccessOutput } from "../components/observability/access";
 import { CliSpec, EXIT_NO, Io, ParsedCli, UsageError, cliMain, single } from "./lib/cli";
-import { have, readEnv, stackKubectlArgs, stackOutputs } from "./lib/stackCli";
+import { envPrefix, have, readEnv, stackKubectlArgs, stackOutputs } from "./lib/stackCli";
 
 export const UI_CLI: CliSpec = {
     name: "ui",
@@ -83,7 +83,11 @@ export async function uiMain(args: ParsedCli, io: Io): Promise<number> {
         io.err("kubectl is not installed (or not on PATH): see https://kubernetes.io/docs/tasks/tools/");
         return EXIT_NO;
     }
-    const outputs = stackOutputs(stack, readEnv(stack));
+    const env = readEnv(stack);
+    const outputs = stackOutputs(stack, env);
+    // The login commands must work in the user's shell, which may lack the backend npm run up chose.
+    const withEnv = (login: string) =>
+        login.replace(/\bpulumi stack output /g, `${envPrefix(env)}pulumi stack output `);
     const access = outputs.observability as Partial<Record<Ui, UiAccessOutput>> | undefined;
     if (!access) {
         io.err(`stack ${stack} has no observability outputs: is observability.enabled false?`);
@@ -134,7 +138,7 @@ export async function uiMain(args: ParsedCli, io: Io): Promise<number> {
         ];
         io.out(`${ui}: http://localhost:${local}${a.path}`);
         if (a.login) {
-            io.out(`  login: ${a.login}`);
+            io.out(`  login: ${withEnv(a.login)}`);
         }
         if (a.publicUrl) {
             io.out(`  also exposed at ${a.publicUrl}`);

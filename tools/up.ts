@@ -15,7 +15,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { CliSpec, EXIT_NO, Io, ParsedCli, runCli } from "./lib/cli";
-import { devPassphraseFile, have, pulumiLoggedIn, stackOutputs, stateDir } from "./lib/stackCli";
+import { devPassphraseFile, envPrefix, have, pulumiLoggedIn, stackOutputs, stateDir } from "./lib/stackCli";
 import { PROJECT_ROOT } from "./lib/stackFiles";
 
 export const UP_CLI: CliSpec = {
@@ -79,7 +79,7 @@ export function nodeVersionProblem(version: string, range: string): string | und
             }
             return (
                 `Node.js ${version} is older than this project needs (package.json engines.node "${range}"): ` +
-                `install Node.js ${min[0]} LTS or newer (https://nodejs.org/en/download, or \`nvm install ${min[0]}\`), then run npm ci again.`
+                `install Node.js ${min[0]}.${min[1]} or newer, the ${min[0]} LTS line or later (https://nodejs.org/en/download, or \`nvm install ${min[0]}\`), then run npm ci again.`
             );
         }
     }
@@ -189,6 +189,10 @@ export function upMain(args: ParsedCli, io: Io, pulumiArgs: string[] = []): numb
     }
     try {
         nextSteps(stack, stackOutputs(stack, env)).forEach((l) => io.out(l));
+        const prefix = envPrefix(env);
+        if (prefix !== "") {
+            io.out(`  the pulumi CLI in this shell:  export ${prefix.trim()}`);
+        }
     } catch (err) {
         io.out(`(next steps: pulumi stack output --stack ${stack}; ${(err as Error).message})`);
     }

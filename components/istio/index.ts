@@ -9,6 +9,7 @@ export {
     kubeContext,
     kubectlArgs,
     kubectlCommand,
+    shellWord,
 } from "./access";
 export type { GatewayAccess, IngressPorts, LoadBalancerStatus } from "./access";
 export { parseIstioConfig } from "./config";

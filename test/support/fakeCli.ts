@@ -57,11 +57,11 @@ export class FakeClis {
     /** An environment without the caller's PULUMI_* settings and with the stand-ins first on PATH. */
     env(extra: Record<string, string> = {}): Record<string, string> {
         const clean = Object.fromEntries(
-            Object.entries(process.env).filter(([k]) => !k.startsWith("PULUMI_")),
+            Object.entries(this.saved ?? process.env).filter(([k]) => !k.startsWith("PULUMI_")),
         ) as Record<string, string>;
         return {
             ...clean,
-            PATH: `${this.bin}:${process.env.PATH ?? ""}`,
+            PATH: `${this.bin}:${(this.saved ?? process.env).PATH ?? ""}`,
             LOG: this.log,
             ISTIO_MESH_STATE_DIR: path.join(this.dir, "state"),
             ...extra,
@@ -78,7 +78,43 @@ export class FakeClis {
         });
     }
 
+    private saved?: NodeJS.ProcessEnv;
+
+    /**
+     * Points this process at the stand-ins (PATH, LOG, state dir, no PULUMI_* settings), for tools
+     * run in-process with runCli; {@link cleanup} restores the environment.
+     */
+    activate(extra: Record<string, string> = {}): void {
+        this.saved ??= { ...process.env };
+        for (const k of Object.keys(process.env)) {
+            delete process.env[k];
+        }
+        Object.assign(process.env, this.env(extra));
+    }
+
     cleanup(): void {
+        if (this.saved) {
+            for (const k of Object.keys(process.env)) {
+                delete process.env[k];
+            }
+            Object.assign(process.env, this.saved);
+            this.saved = undefined;
+        }
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
+}
+
+/** Collects a tool's output lines, for tools run in-process. */
+export function collectIo(): {
+    io: { out(l: string): void; err(l: string): void };
+    stdout(): string;
+    stderr(): string;
+} {
+    const out: string[] = [];
+    const err: string[] = [];
+    return {
+        io: { out: (l) => out.push(l), err: (l) => err.push(l) },
+        stdout: () => out.join("\n"),
+        stderr: () => err.join("\n"),
+    };
 }

@@ -31,7 +31,6 @@ describe("npm run traffic", function () {
     let port: number;
     const seen: { method: string; url: string; host?: string; cookie?: string; body: string }[] = [];
     let outputs: Record<string, unknown>;
-    const saved = { PATH: process.env.PATH, STATE: process.env.ISTIO_MESH_STATE_DIR };
 
     before(async () => {
         outputs = (await renderStack("dev")).outputs;
@@ -74,16 +73,9 @@ describe("npm run traffic", function () {
     beforeEach(() => {
         seen.length = 0;
         fake = new FakeClis("traffic-");
-        process.env.PATH = fake.env().PATH;
-        process.env.LOG = fake.log;
-        process.env.ISTIO_MESH_STATE_DIR = fake.env().ISTIO_MESH_STATE_DIR;
+        fake.activate();
     });
-    afterEach(() => {
-        process.env.PATH = saved.PATH;
-        process.env.ISTIO_MESH_STATE_DIR = saved.STATE;
-        delete process.env.LOG;
-        fake.cleanup();
-    });
+    afterEach(() => fake.cleanup());
 
     function deployedAt(hostHeader?: string): void {
         const requestUrl = `http://127.0.0.1:${port}/productpage`;

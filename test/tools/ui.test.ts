@@ -2,8 +2,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as net from "net";
 import { UIS } from "../../components/observability";
-import { nextFreePort, portFree } from "../../tools/ui";
-import { FakeClis } from "../support/fakeCli";
+import { runCli } from "../../tools/lib/cli";
+import { UI_CLI, nextFreePort, portFree, uiMain } from "../../tools/ui";
+import { FakeClis, collectIo } from "../support/fakeCli";
 import { renderStack } from "../support/stacks";
 
 /**
@@ -27,7 +28,12 @@ describe("npm run ui", function () {
         return out;
     }
 
-    const ui = (args: string[], env: Record<string, string> = {}) => fake.runTool("tools/ui.ts", args, env);
+    async function ui(args: string[], env: Record<string, string> = {}) {
+        fake.activate(env);
+        const c = collectIo();
+        const status = await runCli(UI_CLI, uiMain, args, c.io);
+        return { status, stdout: c.stdout(), stderr: c.stderr() };
+    }
     const kubectlCalls = () => fake.calls().filter((c) => c.startsWith("kubectl "));
 
     before(async () => {
@@ -43,7 +49,7 @@ describe("npm run ui", function () {
         >;
         UIS.forEach((u, i) => (observability[u].localPort = ports[i]));
         fake.addPulumi({ ...outputs, observability });
-        fake.add("kubectl", '[ "$1" = version ] && exit 0\necho "Forwarding from 127.0.0.1"\nexit 0');
+        fake.add("kubectl", "exit 0");
     });
     afterEach(() => fake.cleanup());
 
@@ -57,8 +63,8 @@ describe("npm run ui", function () {
         return out.observability[u];
     }
 
-    it("port-forwards to Kiali with the stack's kube context and prints the URL and the login", () => {
-        const res = ui(["kiali"]);
+    it("port-forwards to Kiali with the stack's kube context and prints the URL and the login", async () => {
+        const res = await ui(["kiali"]);
         assert.strictEqual(res.status, 0, res.stderr);
         const k = access("kiali");
         assert.match(res.stdout, new RegExp(`^kiali: http://localhost:${k.localPort}${k.path}$`, "m"));
@@ -76,8 +82,29 @@ describe("npm run ui", function () {
         );
     });
 
-    it("--all opens all four, with the Grafana login", () => {
-        const res = ui(["--all", "--stack", "dev"]);
+    it("prefixes the login command with the local backend npm run up chose, for the user's own shell", async () => {
+        const state = `${fake.dir}/state`;
+        fs.mkdirSync(state);
+        fs.writeFileSync(`${state}/dev.passphrase`, "x");
+        const res = await ui(["grafana"]);
+        assert.strictEqual(res.status, 0, res.stderr);
+        assert.match(
+            res.stdout,
+            new RegExp(
+                `login: user admin, password from: PULUMI_BACKEND_URL=file://${state} PULUMI_CONFIG_PASSPHRASE_FILE=${state}/dev.passphrase pulumi stack output grafanaAdmin --stack dev --show-secrets`,
+            ),
+        );
+        assert.ok(
+            fake
+                .calls()
+                .some((c) =>
+                    c.startsWith(`pulumi stack output --json --stack dev | backend=file://${state} |`),
+                ),
+        );
+    });
+
+    it("--all opens all four, with the Grafana login", async () => {
+        const res = await ui(["--all", "--stack", "dev"]);
         assert.strictEqual(res.status, 0, res.stderr);
         const forwards = kubectlCalls().filter((c) => c.includes(" port-forward "));
         assert.strictEqual(forwards.length, 4);
@@ -92,14 +119,14 @@ describe("npm run ui", function () {
 
     it("says when kubectl is missing, the stack is not deployed, or the port is taken (offering the next free one)", async () => {
         fake.remove("kubectl");
-        const noKubectl = ui(["grafana"], { PATH: fake.bin });
+        const noKubectl = await ui(["grafana"], { PATH: fake.bin });
         assert.strictEqual(noKubectl.status, 1);
         assert.match(noKubectl.stderr, /kubectl is not installed \(or not on PATH\)/);
 
         fake.add("kubectl", "exit 0");
         fake.addPulumi(undefined);
         fs.rmSync(`${fake.dir}/outputs.json`);
-        const notDeployed = ui(["grafana"]);
+        const notDeployed = await ui(["grafana"]);
         assert.strictEqual(notDeployed.status, 1);
         assert.match(notDeployed.stderr, /stack dev is not deployed .*run npm run up -- dev/);
 
@@ -113,7 +140,7 @@ describe("npm run ui", function () {
         const server = net.createServer();
         await new Promise<void>((r) => server.listen(busy, "127.0.0.1", r));
         try {
-            const taken = ui(["prometheus"]);
+            const taken = await ui(["prometheus"]);
             assert.strictEqual(taken.status, 1);
             const m =
                 /port (\d+) for prometheus is taken on localhost.*npm run ui -- prometheus --stack dev --port (\d+)/.exec(
@@ -132,11 +159,11 @@ describe("npm run ui", function () {
         }
     });
 
-    it("refuses an unknown UI or stack with a usage error", () => {
-        const res = ui(["kibana"]);
+    it("refuses an unknown UI or stack with a usage error", async () => {
+        const res = await ui(["kibana"]);
         assert.strictEqual(res.status, 2);
         assert.match(res.stderr, /unknown UI "kibana"; one of kiali, grafana, jaeger, prometheus/);
-        const stack = ui(["kiali", "--stack", "qa"]);
+        const stack = await ui(["kiali", "--stack", "qa"]);
         assert.strictEqual(stack.status, 2);
         assert.match(stack.stderr, /unknown stack 'qa'/);
     });

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigReader } from "../../config/reader";
 import { parseClusterConfig } from "../../components/cluster";
-import { kubectlArgs } from "../../components/istio";
+import { kubectlArgs, shellWord } from "../../components/istio";
 import { UsageError } from "./cli";
 import { PROJECT_ROOT, loadStackConfig } from "./stackFiles";
 
@@ -89,4 +89,15 @@ export function stackKubectlArgs(stack: string): string[] {
             .map(([k, v]) => [k.slice(prefix.length), v]),
     );
     return kubectlArgs(parseClusterConfig(new ConfigReader(raw)));
+}
+
+/**
+ * The variables {@link readEnv} added, as a prefix for a `pulumi` command the user is told to run in
+ * their own shell ("" when it added none).
+ */
+export function envPrefix(env: NodeJS.ProcessEnv): string {
+    return ["PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE_FILE"]
+        .filter((k) => env[k] !== undefined && env[k] !== process.env[k])
+        .map((k) => `${k}=${shellWord(env[k] as string)} `)
+        .join("");
 }
