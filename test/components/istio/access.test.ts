@@ -183,6 +183,14 @@ describe("places in the stack outputs", () => {
         assert.ok(checkPlaces(ev.outputs, false) >= 8);
     });
 
+    it("manifests written to a directory: the address is not read, so the URL stays described", async () => {
+        const ev = await deployed("prod", { ingress: [{ ip: "203.0.113.7" }] }, [
+            { key: "cluster.renderYamlTo", value: "/tmp/istio-mesh-render" },
+        ]);
+        assert.match(String(ev.outputs.productPageUrl), /^from Service istio-ingress\/istio-ingressgateway /);
+        checkPlaces(ev.outputs, true);
+    });
+
     it("named Bookinfo hosts: the URL names the host and says which Host header to send to the gateway", async () => {
         const ev = await deployed("staging", { ingress: [{ ip: "203.0.113.7" }] }, [
             { key: "bookinfo.hosts[0]", value: "bookinfo.example.com" },
@@ -212,7 +220,7 @@ describe("places in the stack outputs", () => {
         checkPlaces(clusterIp.outputs, false);
     });
 
-    it("prod without viewer tokens explains the Kiali login; an openid stack points at the issuer", async () => {
+    it("prod without viewer tokens explains the Kiali login; dev names the exact pulumi stack output commands", async () => {
         const prod = await evaluateStack("prod");
         const kiali = (prod.outputs.observability as Record<string, { login: string; portForward: string }>)
             .kiali;
