@@ -34,6 +34,46 @@ export interface CapturedResource {
     retainOnDelete: boolean;
     /** Inputs as registered; secret values keep Pulumi's secret wrapper. */
     inputs: Record<string, unknown>;
+    /** The resource options that were set (see {@link ResourceOptionsRecord}). */
+    options: ResourceOptionsRecord;
+}
+
+/**
+ * An alias as the SDK sends it (proto/alias.proto): an old URN, or a spec whose unset fields
+ * default to the resource's own name, type, parent, stack and project (the engine fills them in:
+ * pulumi/pulumi pkg/resource/deploy/step_generator.go, collapseAliasToUrn).
+ */
+export interface AliasRecord {
+    urn?: string;
+    name?: string;
+    type?: string;
+    stack?: string;
+    project?: string;
+    /** Omitted when it is the resource's own parent (the SDK always sends the parent). */
+    parentUrn?: string;
+    /** The old resource had no parent. */
+    noParent?: boolean;
+}
+
+/**
+ * Resource options, recorded only where the program set them, from the RegisterResourceRequest
+ * the SDK sends (@pulumi/pulumi 3.270.0 runtime/resource.js): `protect` and `retainOnDelete` are
+ * proto3 optionals, sent only when given (`protect: false` is recorded, unset is not), and a child
+ * inherits its parent's `protect` in the SDK before it is sent; `deleteBeforeReplace` counts as set
+ * when `deleteBeforeReplaceDefined` is. `transforms` counts the callbacks a resource registered:
+ * on a helm.v4.Chart they run in the engine on the chart's children, which the provider renders,
+ * so their effect is not visible offline.
+ */
+export interface ResourceOptionsRecord {
+    protect?: boolean;
+    retainOnDelete?: boolean;
+    deleteBeforeReplace?: boolean;
+    ignoreChanges?: string[];
+    replaceOnChanges?: string[];
+    aliases?: AliasRecord[];
+    customTimeouts?: { create?: string; update?: string; delete?: string };
+    deletedWith?: string;
+    transforms?: number;
 }
 
 export interface Evaluation {
@@ -114,6 +154,22 @@ const mocks: pulumi.runtime.Mocks = {
     },
 };
 
+interface AliasMessage {
+    hasUrn(): boolean;
+    getUrn(): string;
+    hasSpec(): boolean;
+    getSpec():
+        | {
+              getName(): string;
+              getType(): string;
+              getStack(): string;
+              getProject(): string;
+              getParenturn(): string;
+              getNoparent(): boolean;
+          }
+        | undefined;
+}
+
 interface RegisterRequest {
     getType(): string;
     getName(): string;
@@ -125,12 +181,24 @@ interface RegisterRequest {
     getObject(): unknown;
     getProvidersMap(): { forEach(cb: (ref: string, pkg: string) => void): void };
     getTransformsList(): unknown[];
-    getProtect(): boolean | undefined;
-    getRetainondelete(): boolean | undefined;
+    hasProtect(): boolean;
+    getProtect(): boolean;
+    hasRetainondelete(): boolean;
+    getRetainondelete(): boolean;
+    getDeletebeforereplacedefined(): boolean;
+    getDeletebeforereplace(): boolean;
+    getIgnorechangesList(): string[];
+    getReplaceonchangesList(): string[];
+    getAliasesList(): AliasMessage[];
+    getAliasurnsList(): string[];
+    getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+    getDeletedwith(): string;
 }
 
 interface Monitor {
     registerResource(req: RegisterRequest, cb: (err: unknown, resp?: { getUrn(): string }) => void): unknown;
+    /** MockMonitor's URN maker (runtime/mocks.js). */
+    newUrn?: (parent: string, type: string, name: string) => string;
 }
 
 interface RuntimeInternals {
@@ -154,6 +222,94 @@ function providersOf(req: RegisterRequest): Record<string, string> {
         }
     });
     return out;
+}
+
+function aliasRecord(a: AliasMessage, parent: string): AliasRecord {
+    const spec = a.hasSpec() ? a.getSpec() : undefined;
+    if (!spec) {
+        return { urn: a.getUrn() };
+    }
+    const out: AliasRecord = {};
+    const set = (k: "name" | "type" | "stack" | "project", v: string) => {
+        if (v !== "") {
+            out[k] = v;
+        }
+    };
+    set("name", spec.getName());
+    set("type", spec.getType());
+    set("stack", spec.getStack());
+    set("project", spec.getProject());
+    if (spec.getNoparent()) {
+        out.noParent = true;
+    } else if (spec.getParenturn() !== "" && spec.getParenturn() !== parent) {
+        out.parentUrn = spec.getParenturn();
+    }
+    return out;
+}
+
+/** The options the request carries that differ from an unset option. */
+export function optionsOf(req: RegisterRequest): ResourceOptionsRecord {
+    const o: ResourceOptionsRecord = {};
+    if (req.hasProtect()) {
+        o.protect = req.getProtect();
+    }
+    if (req.hasRetainondelete()) {
+        o.retainOnDelete = req.getRetainondelete();
+    }
+    if (req.getDeletebeforereplacedefined()) {
+        o.deleteBeforeReplace = req.getDeletebeforereplace();
+    }
+    const lists = {
+        ignoreChanges: req.getIgnorechangesList(),
+        replaceOnChanges: req.getReplaceonchangesList(),
+    };
+    for (const [k, v] of Object.entries(lists) as [keyof typeof lists, string[]][]) {
+        if (v.length > 0) {
+            o[k] = [...v];
+        }
+    }
+    const aliases = [
+        ...req.getAliasesList().map((a) => aliasRecord(a, req.getParent())),
+        // Older engines without alias specs get plain URNs.
+        ...req.getAliasurnsList().map((urn) => ({ urn })),
+    ];
+    if (aliases.length > 0) {
+        o.aliases = aliases;
+    }
+    const t = req.getCustomtimeouts();
+    const timeouts = Object.fromEntries(
+        Object.entries({ create: t?.getCreate(), update: t?.getUpdate(), delete: t?.getDelete() }).filter(
+            ([, v]) => v !== undefined && v !== "",
+        ),
+    );
+    if (Object.keys(timeouts).length > 0) {
+        o.customTimeouts = timeouts;
+    }
+    if (req.getDeletedwith() !== "") {
+        o.deletedWith = req.getDeletedwith();
+    }
+    if (req.getTransformsList().length > 0) {
+        o.transforms = req.getTransformsList().length;
+    }
+    return o;
+}
+
+/**
+ * The URN the Pulumi engine gives a resource (pulumi/pulumi sdk/go/common/resource/urn.go NewURN):
+ * the parent's whole qualified type chain, except the root stack's. The mock monitor keeps only
+ * the parent's last type, which differs from a real deployment from the third level on.
+ */
+export function engineUrn(
+    stack: string,
+    project: string,
+    parent: string,
+    type: string,
+    name: string,
+): string {
+    const parentType = parent === "" ? "" : parent.split("::")[2];
+    const qualified =
+        parentType === "" || parentType === "pulumi:pulumi:Stack" ? type : `${parentType}$${type}`;
+    return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
 /**
@@ -182,6 +338,9 @@ async function evaluateOnce(config: LoadedConfig, program?: Program): Promise<Ev
 
     const resources: CapturedResource[] = [];
     const monitor = runtime.getMonitor();
+    if (typeof monitor.newUrn === "function") {
+        monitor.newUrn = (parent, type, name) => engineUrn(config.stack, config.project, parent, type, name);
+    }
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) => {
         const propertyDeps = new Set<string>();
@@ -200,6 +359,7 @@ async function evaluateOnce(config: LoadedConfig, program?: Program): Promise<Ev
             protect: req.getProtect() === true,
             retainOnDelete: req.getRetainondelete() === true,
             inputs: runtime.deserializeProperties(req.getObject()),
+            options: optionsOf(req),
         };
         return register(req, (err, resp) => {
             if (!err && resp) {

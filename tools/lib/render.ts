@@ -6,7 +6,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
-import { CERT_MANAGER_TYPE, CapturedResource, Evaluation, isSecretWrapper } from "./mockRuntime";
+import {
+    CERT_MANAGER_TYPE,
+    CapturedResource,
+    Evaluation,
+    ResourceOptionsRecord,
+    isSecretWrapper,
+} from "./mockRuntime";
 import { SECRET_PLACEHOLDER } from "./stackFiles";
 
 export interface K8sObject {
@@ -27,6 +33,19 @@ export interface ChartRecord {
     values: unknown;
 }
 
+/** The Kubernetes identity of a resource that is a Kubernetes object. */
+export interface ObjectIdentity {
+    apiVersion: string;
+    kind: string;
+    namespace?: string;
+    name?: string;
+}
+
+/** Resource options where set, and the explicit provider (by URN) of a custom resource. */
+export interface RecordedOptions extends ResourceOptionsRecord {
+    provider?: string;
+}
+
 export interface ResourceRecord {
     urn: string;
     type: string;
@@ -34,6 +53,10 @@ export interface ResourceRecord {
     parent?: string;
     dependsOn: string[];
     dependencies: string[];
+    /** Absent when no option is set; renders from before options were recorded never have it. */
+    options?: RecordedOptions;
+    /** For a Kubernetes object: which object it is, so a diff can tell a rename from a new object. */
+    object?: ObjectIdentity;
 }
 
 export interface Rendered {
@@ -166,6 +189,36 @@ function chartRecord(r: CapturedResource): ChartRecord {
     };
 }
 
+function objectIdentity(r: CapturedResource): ObjectIdentity | undefined {
+    if (!isK8sObject(r)) {
+        return undefined;
+    }
+    const i = redact(r.inputs) as Partial<K8sObject>;
+    return {
+        apiVersion: String(i.apiVersion ?? ""),
+        kind: String(i.kind ?? ""),
+        namespace: i.metadata?.namespace,
+        name: i.metadata?.name,
+    };
+}
+
+function resourceRecord(r: CapturedResource): ResourceRecord {
+    const options: RecordedOptions = {
+        ...(r.provider === undefined ? {} : { provider: r.provider }),
+        ...r.options,
+    };
+    return {
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        parent: r.parent,
+        dependsOn: [...r.dependsOn].sort(),
+        dependencies: [...r.dependencies].sort(),
+        options: Object.keys(options).length > 0 ? options : undefined,
+        object: objectIdentity(r),
+    };
+}
+
 export function render(ev: Evaluation): Rendered {
     const manifests = ev.resources
         .filter(isK8sObject)
@@ -175,16 +228,7 @@ export function render(ev: Evaluation): Rendered {
         .filter(isChart)
         .map(chartRecord)
         .sort((a, b) => a.resource.localeCompare(b.resource));
-    const resources = ev.resources
-        .map((r) => ({
-            urn: r.urn,
-            type: r.type,
-            name: r.name,
-            parent: r.parent,
-            dependsOn: [...r.dependsOn].sort(),
-            dependencies: [...r.dependencies].sort(),
-        }))
-        .sort((a, b) => a.urn.localeCompare(b.urn));
+    const resources = ev.resources.map(resourceRecord).sort((a, b) => a.urn.localeCompare(b.urn));
     return { manifests, charts, resources, outputs: redact(ev.outputs) as Record<string, unknown> };
 }
 
