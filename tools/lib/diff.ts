@@ -9,8 +9,18 @@
  */
 import { parseAllDocuments, parse as parseYaml, stringify } from "yaml";
 // Types only: the CLI that reads renders back should not load the Pulumi SDK.
-import type { ChartRecord, K8sObject, RENDER_FILES, Rendered, ResourceRecord } from "./render";
+import { immutableField, serviceTypeTransition } from "./immutable";
+import type {
+    ChartRecord,
+    K8sObject,
+    ObjectIdentity,
+    RENDER_FILES,
+    RecordedOptions,
+    Rendered,
+    ResourceRecord,
+} from "./render";
 import { SECRET_PLACEHOLDER } from "./stackFiles";
+import { matchUrns } from "./urns";
 
 export type Change = "added" | "removed" | "changed";
 
@@ -54,7 +64,35 @@ export interface ResourceDiff {
     name: string;
 }
 
+/**
+ * Something `pulumi up` would do that a field listing does not make obvious:
+ * - "replace": the resource is deleted and created again (an immutable field, a new name or
+ *   namespace, replaceOnChanges, or a URN change without an alias);
+ * - "delete": a resource the new render no longer declares;
+ * - "rejected": a change the API server refuses in place, so the update fails;
+ * - "option": a resource option changes (protect, retainOnDelete, ...);
+ * - "disruptive": applied in place, but clients notice (a Service's address changes).
+ */
+export type WarningKind = "replace" | "delete" | "rejected" | "option" | "disruptive";
+
+export interface Warning {
+    kind: WarningKind;
+    /** One line, starting with a verb: "unprotects Namespace istio-system". */
+    message: string;
+}
+
+/** A resource whose URN changes, carried over by an alias (no replacement). */
+export interface Rename {
+    from: string;
+    to: string;
+}
+
 export interface RenderDiff {
+    /** What to read first (printed above the listing). */
+    warnings: Warning[];
+    /** Limits of the offline view that apply to this change. */
+    notes: string[];
+    renames: Rename[];
     objects: ObjectDiff[];
     charts: ChartDiff[];
     /** Resources that are neither Kubernetes objects nor charts (those have their own sections). */
@@ -279,9 +317,11 @@ function otherResources(side: Rendered): Set<string> {
     );
 }
 
-function diffResources(x: Rendered, y: Rendered): ResourceDiff[] {
-    const before = x.resources;
-    const after = y.resources;
+function diffResources(x: Rendered, y: Rendered, renames: Rename[]): ResourceDiff[] {
+    const from = new Set(renames.map((r) => r.from));
+    const to = new Set(renames.map((r) => r.to));
+    const before = x.resources.filter((r) => !from.has(r.urn));
+    const after = y.resources.filter((r) => !to.has(r.urn));
     const a = otherResources(x);
     const b = otherResources(y);
     const pick = (r: ResourceRecord, change: "added" | "removed"): ResourceDiff => ({
@@ -303,16 +343,290 @@ function diffResources(x: Rendered, y: Rendered): ResourceDiff[] {
 export function diffRendered(before: Rendered | undefined, after: Rendered | undefined): RenderDiff {
     const x = before ?? EMPTY;
     const y = after ?? EMPTY;
+    const objects = diffObjects(x.manifests, y.manifests);
+    const charts = diffCharts(x.charts, y.charts);
+    const review = reviewResources(x, y, before !== undefined && after !== undefined);
+    review.warnings.push(...objectWarnings(objects, y.resources), ...chartWarnings(charts));
+    if (charts.some((c) => c.change === "changed" && c.fields.some((f) => f.path.startsWith("/values")))) {
+        review.notes.push(CHART_VALUES_NOTE);
+    }
     return {
-        objects: diffObjects(x.manifests, y.manifests),
-        charts: diffCharts(x.charts, y.charts),
-        resources: diffResources(x, y),
+        warnings: review.warnings,
+        notes: review.notes,
+        renames: review.renames,
+        objects,
+        charts,
+        resources: diffResources(x, y, review.renames),
         outputs: diffValues(x.outputs, y.outputs),
     };
 }
 
 export function isEmpty(d: RenderDiff): boolean {
-    return d.objects.length + d.charts.length + d.resources.length + d.outputs.length === 0;
+    return (
+        d.warnings.length +
+            d.renames.length +
+            d.objects.length +
+            d.charts.length +
+            d.resources.length +
+            d.outputs.length ===
+        0
+    );
+}
+
+// --------------------------------------------------------------------------------------------
+// Warnings: replacements, deletions and option changes
+
+const CHART_VALUES_NOTE =
+    "Chart values changed: the objects a chart renders are not part of the offline render, so a value that reaches an immutable field (a selector, a PVC's storage class) is not flagged here; `pulumi preview` shows the replacement.";
+
+function describeObject(o: ObjectIdentity): string {
+    const where = o.namespace ? `${o.namespace}/${o.name ?? ""}` : (o.name ?? "");
+    return `${o.kind} ${where}`;
+}
+
+/** How a resource reads in a warning: its Kubernetes identity, "chart <name>", or "<type> <name>". */
+export function describeResource(r: ResourceRecord): string {
+    if (r.object) {
+        return describeObject(r.object);
+    }
+    if (r.type.startsWith("kubernetes:helm.sh/")) {
+        return `chart ${r.name}`;
+    }
+    return `${r.type} ${r.name}`;
+}
+
+function identityKey(o: ObjectIdentity | undefined): string | undefined {
+    // The apiVersion is left out: a new apiVersion of the same object is the same object.
+    return o && [o.kind, o.namespace ?? "", o.name ?? ""].join("\u0000");
+}
+
+function parentType(urn: string): string {
+    const qualified = urn.split("::")[2] ?? "";
+    return qualified.slice(0, Math.max(0, qualified.lastIndexOf("$")));
+}
+
+function aliasHint(before: ResourceRecord, after: ResourceRecord): string {
+    const parts: string[] = [];
+    if (before.name !== after.name) {
+        parts.push(`name: ${JSON.stringify(before.name)}`);
+    }
+    if (before.type !== after.type) {
+        parts.push(`type: ${JSON.stringify(before.type)}`);
+    }
+    if (before.parent !== after.parent) {
+        parts.push(before.parent ? `parent: <${before.parent.split("::").pop()}>` : "parent: undefined");
+    }
+    return `aliases: [{ ${parts.join(", ")} }]`;
+}
+
+function urnChange(before: ResourceRecord, after: ResourceRecord): string {
+    return before.name !== after.name ? `${before.name} -> ${after.name}` : `${before.urn} -> ${after.urn}`;
+}
+
+const show1 = (v: unknown): string => (v === undefined ? "unset" : JSON.stringify(v));
+
+function optionWarnings(subject: string, a: RecordedOptions, b: RecordedOptions): Warning[] {
+    const out: Warning[] = [];
+    const add = (message: string) => out.push({ kind: "option", message });
+    if ((a.protect ?? false) !== (b.protect ?? false)) {
+        add(b.protect ? `protects ${subject}` : `unprotects ${subject}`);
+    }
+    if ((a.retainOnDelete ?? false) !== (b.retainOnDelete ?? false)) {
+        add(
+            b.retainOnDelete
+                ? `retains ${subject} on delete (a delete or replacement leaves it in the cluster)`
+                : `stops retaining ${subject} on delete (a delete or replacement removes it from the cluster)`,
+        );
+    }
+    if ((a.deleteBeforeReplace ?? false) !== (b.deleteBeforeReplace ?? false)) {
+        add(
+            `${b.deleteBeforeReplace ? "sets" : "drops"} deleteBeforeReplace on ${subject} (a replacement ${b.deleteBeforeReplace ? "deletes the old one first" : "creates the new one first"})`,
+        );
+    }
+    const listChange = (name: "ignoreChanges" | "replaceOnChanges", on: string, off: string) => {
+        const x = new Set(a[name] ?? []);
+        const y = new Set(b[name] ?? []);
+        const gone = [...x].filter((p) => !y.has(p));
+        const added = [...y].filter((p) => !x.has(p));
+        if (gone.length > 0) {
+            add(`${off} ${gone.join(", ")} on ${subject}`);
+        }
+        if (added.length > 0) {
+            add(`${on} ${added.join(", ")} on ${subject}`);
+        }
+    };
+    listChange("ignoreChanges", "ignores changes to", "stops ignoring changes to");
+    listChange("replaceOnChanges", "replaces on changes to", "no longer replaces on changes to");
+    if (!deepEqual(a.customTimeouts, b.customTimeouts)) {
+        add(`changes customTimeouts of ${subject}: ${show1(a.customTimeouts)} -> ${show1(b.customTimeouts)}`);
+    }
+    if ((a.transforms ?? 0) !== (b.transforms ?? 0)) {
+        add(
+            `changes the transforms ${subject} registers (${a.transforms ?? 0} -> ${b.transforms ?? 0}); on a chart they act on the objects it renders, which the offline render does not show`,
+        );
+    }
+    return out;
+}
+
+function shortUrn(urn: string | undefined): string {
+    return urn === undefined ? "(default provider)" : (urn.split("::").pop() as string);
+}
+
+/** Resource-level review: URN changes, deletions and option changes. */
+function reviewResources(
+    x: Rendered,
+    y: Rendered,
+    bothSides: boolean,
+): { warnings: Warning[]; notes: string[]; renames: Rename[] } {
+    const warnings: Warning[] = [];
+    const notes: string[] = [];
+    const renames: Rename[] = [];
+    if (!bothSides) {
+        return { warnings, notes, renames };
+    }
+    const m = matchUrns(x.resources, y.resources);
+
+    // A deleted URN and a created one that are the same object (or the only pair of that type
+    // under the same parent type) are a rename without an alias: delete and create.
+    const created = [...m.created];
+    const takeCreated = (r: ResourceRecord): ResourceRecord | undefined => {
+        const key = identityKey(r.object);
+        let i = key === undefined ? -1 : created.findIndex((c) => identityKey(c.object) === key);
+        if (i === -1 && key === undefined) {
+            const same = (c: ResourceRecord) => c.type === r.type && parentType(c.urn) === parentType(r.urn);
+            const candidates = created.filter(same);
+            if (candidates.length === 1 && m.deleted.filter(same).length === 1) {
+                i = created.indexOf(candidates[0]);
+            }
+        }
+        return i === -1 ? undefined : created.splice(i, 1)[0];
+    };
+    for (const old of m.deleted) {
+        const successor = takeCreated(old);
+        const subject = describeResource(successor ?? old);
+        const guard = old.options?.protect
+            ? "; it is protected, so `pulumi up` fails until the protection is lifted"
+            : old.options?.retainOnDelete
+              ? "; retainOnDelete leaves the old one in the cluster, unmanaged"
+              : "";
+        warnings.push(
+            successor
+                ? {
+                      kind: "replace",
+                      message: `deletes and creates ${subject}: its URN changes (${urnChange(old, successor)}) with no alias to the old one; add \`${aliasHint(old, successor)}\`${guard}`,
+                  }
+                : { kind: "delete", message: `deletes ${subject}${guard}` },
+        );
+    }
+
+    const optionsKnown = x.resources.some((r) => r.options) && y.resources.some((r) => r.options);
+    if (!optionsKnown && (x.resources.length > 0 || y.resources.length > 0)) {
+        notes.push("One side's render predates recorded resource options: option changes are not compared.");
+    }
+    const renamedTo = new Map(m.matched.map((p) => [p.before.urn, p.after.urn]));
+    const moves = new Map<string, number>();
+    for (const { before, after, alias } of m.matched) {
+        if (alias !== undefined) {
+            renames.push({ from: alias, to: after.urn });
+        }
+        const subject = describeResource(after);
+        const a = before.object;
+        const b = after.object;
+        if (a && b && identityKey(a) !== identityKey(b)) {
+            warnings.push({
+                kind: "replace",
+                message: `replaces ${subject}: it was ${describeObject(a)}, and a new name or namespace is a new object (the old one is deleted)`,
+            });
+        }
+        if (!optionsKnown) {
+            continue;
+        }
+        warnings.push(...optionWarnings(subject, before.options ?? {}, after.options ?? {}));
+        const from = before.options?.provider;
+        const mapped = from === undefined ? undefined : (renamedTo.get(from) ?? from);
+        if (mapped !== after.options?.provider) {
+            const key = `${shortUrn(from)}\u0000${shortUrn(after.options?.provider)}`;
+            moves.set(key, (moves.get(key) ?? 0) + 1);
+        }
+    }
+    for (const [key, n] of moves) {
+        const [from, to] = key.split("\u0000");
+        warnings.push({
+            kind: "option",
+            message: `moves ${n} resource${n === 1 ? "" : "s"} from provider ${from} to ${to} (a provider for another cluster replaces them)`,
+        });
+    }
+    return { warnings, notes, renames };
+}
+
+/** Pulumi property paths ("spec.selector", "spec.ports[0]", "*") as JSON-pointer prefixes. */
+function coversPath(patterns: string[] | undefined, path: string): boolean {
+    return (patterns ?? []).some((p) => {
+        if (p === "*" || p === "**") {
+            return true;
+        }
+        const prefix =
+            "/" +
+            p
+                .replace(/\[(\d+|\*)\]/g, "")
+                .replace(/\["([^"]+)"\]/g, ".$1")
+                .split(".")
+                .join("/");
+        return path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}[`);
+    });
+}
+
+function objectWarnings(objects: ObjectDiff[], resources: ResourceRecord[]): Warning[] {
+    const optionsOf = new Map(
+        resources.filter((r) => r.object).map((r) => [identityKey(r.object), r.options ?? {}]),
+    );
+    const out: Warning[] = [];
+    for (const o of objects.filter((d) => d.change === "changed")) {
+        const opts = optionsOf.get(identityKey(o)) ?? {};
+        const subject = describeObject(o);
+        const reasons = new Map<string, { kind: WarningKind; paths: string[] }>();
+        const note = (kind: WarningKind, why: string, path: string) => {
+            const r = reasons.get(why) ?? { kind, paths: [] };
+            r.paths.push(path);
+            reasons.set(why, r);
+        };
+        for (const f of o.fields) {
+            if (coversPath(opts.ignoreChanges, f.path)) {
+                continue;
+            }
+            const field = immutableField(o.apiVersion, o.kind, f.path);
+            if (field) {
+                note(field.effect, field.why, f.path);
+            } else if (coversPath(opts.replaceOnChanges, f.path)) {
+                note("replace", "listed in the resource's replaceOnChanges", f.path);
+            }
+            if (o.kind === "Service" && o.apiVersion === "v1" && f.path === "/spec/type") {
+                const why = serviceTypeTransition(f.before, f.after);
+                if (why) {
+                    note("disruptive", why, f.path);
+                }
+            }
+        }
+        for (const [why, r] of reasons) {
+            const verb =
+                r.kind === "replace" ? "replaces" : r.kind === "rejected" ? "cannot update" : "disrupts";
+            out.push({ kind: r.kind, message: `${verb} ${subject}: ${r.paths.join(", ")} (${why})` });
+        }
+    }
+    return out;
+}
+
+function chartWarnings(charts: ChartDiff[]): Warning[] {
+    return charts
+        .filter((c) => c.change === "changed")
+        .flatMap((c) =>
+            c.fields
+                .filter((f) => f.path === "/release" || f.path === "/namespace")
+                .map((f) => ({
+                    kind: "replace" as const,
+                    message: `replaces every object of chart ${c.resource}: its ${f.path.slice(1)} changes (${show1(f.before)} -> ${show1(f.after)}), which names or places each object it renders`,
+                })),
+        );
 }
 
 // --------------------------------------------------------------------------------------------
@@ -367,7 +681,10 @@ export function summarize(d: RenderDiff): string {
     if (isEmpty(d)) {
         return "no changes";
     }
+    const n = (k: number, noun: string) => (k === 0 ? undefined : `${noun}: ${k}`);
     return [
+        n(d.warnings.length, "warnings"),
+        n(d.renames.length, "renamed with an alias"),
         countText(d.objects, "objects"),
         countText(d.charts, "charts"),
         countText(d.resources, "resources"),
@@ -449,6 +766,17 @@ function maskSecretObject(o: K8sObject): K8sObject {
 
 function sections(d: RenderDiff): Section[] {
     const out: Section[] = [];
+    if (d.renames.length > 0) {
+        out.push({
+            heading: "Renamed with an alias",
+            summary: `renamed: ${d.renames.length}`,
+            entries: d.renames.map((r) => ({
+                mark: "~",
+                title: `${r.from.split("::").slice(2).join("::")} -> ${r.to.split("::").slice(2).join("::")}`,
+                fields: [],
+            })),
+        });
+    }
     if (d.objects.length > 0) {
         out.push({
             heading: "Objects",
@@ -521,6 +849,12 @@ function heading(labels: DiffLabels): string {
 export function formatText(d: RenderDiff, labels: DiffLabels, opts: FormatOptions = {}): string {
     const verbose = opts.verbose ?? false;
     const lines = [heading(labels), summarize(d)];
+    if (d.warnings.length > 0) {
+        lines.push("", `Warnings (${d.warnings.length})`, ...d.warnings.map((w) => `! ${w.message}`));
+    }
+    for (const n of d.notes) {
+        lines.push("", `Note: ${n}`);
+    }
     for (const s of sections(d)) {
         lines.push("", `${s.heading} (${s.summary.replace(/^[^:]+: /, "")})`);
         for (const e of s.entries) {
@@ -596,7 +930,9 @@ export function formatMarkdown(d: RenderDiff, labels: DiffLabels, opts: FormatOp
     if (isEmpty(d)) {
         return `${title}\n\n${sub}\n`;
     }
-    const budget = (opts.maxChars ?? Infinity) - title.length - sub.length;
+    // Warnings come first and are never cut for the listing: they are what the review is for.
+    const warned = markdownWarnings(d, (opts.maxChars ?? Infinity) - title.length - sub.length);
+    const budget = (opts.maxChars ?? Infinity) - title.length - sub.length - warned.length;
     let verbose = opts.verbose ?? false;
     let body = layout(markdownBlocks(d, verbose), budget);
     const notes: string[] = [];
@@ -609,5 +945,47 @@ export function formatMarkdown(d: RenderDiff, labels: DiffLabels, opts: FormatOp
         const rerun = opts.rerun ? `: run \`${opts.rerun}\` for the full listing` : "";
         notes.push(`_${body.cut} more lines not shown${rerun}._`);
     }
-    return [title, "", sub, "", ...body.parts, ...notes.flatMap((n) => [n, ""])].join("\n");
+    return [title, "", sub, "", warned, ...body.parts, ...notes.flatMap((n) => [n, ""])].join("\n");
+}
+
+/** Inline code safe for a markdown list item. */
+function mdEscape(text: string): string {
+    return text.replace(/[<>]/g, (c) => (c === "<" ? "&lt;" : "&gt;"));
+}
+
+/**
+ * The warnings as a GitHub alert block (it renders highlighted in a pull-request comment), cut to
+ * half the budget at most so the listing still shows, and the notes after it.
+ */
+function markdownWarnings(d: RenderDiff, budget: number): string {
+    if (d.warnings.length === 0 && d.notes.length === 0) {
+        return "";
+    }
+    const lines: string[] = [];
+    if (d.warnings.length > 0) {
+        lines.push(
+            "> [!WARNING]",
+            `> **${d.warnings.length} warning${d.warnings.length === 1 ? "" : "s"}**`,
+            ">",
+        );
+        let used = lines.join("\n").length;
+        let cut = 0;
+        for (const w of d.warnings) {
+            const line = `> - ${mdEscape(w.message)}`;
+            if (cut > 0 || used + line.length + 1 > budget / 2) {
+                cut++;
+                continue;
+            }
+            used += line.length + 1;
+            lines.push(line);
+        }
+        if (cut > 0) {
+            lines.push(`> - _and ${cut} more: run the diff locally for all of them_`);
+        }
+        lines.push("");
+    }
+    for (const n of d.notes) {
+        lines.push(`_${n}_`, "");
+    }
+    return lines.join("\n") + "\n";
 }

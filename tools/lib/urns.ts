@@ -1,0 +1,150 @@
+/**
+ * Which resource of one render becomes which of the next, the way the Pulumi engine decides it
+ * on `pulumi up`: by URN, then by the URNs its `aliases` stand for (pulumi/pulumi
+ * pkg/resource/deploy/step_generator.go: generateSteps, generateAliases, collapseAliasToUrn,
+ * inheritedChildAlias). A URN of the old render that no new resource claims is deleted; a new
+ * resource that claims none is created. A renamed resource without an alias is therefore a
+ * delete and a create, whatever it is.
+ *
+ * Pure: works on the `resources.json` records of two renders.
+ */
+import type { AliasRecord } from "./mockRuntime";
+import type { ResourceRecord } from "./render";
+
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+
+export interface UrnMatch {
+    before: ResourceRecord;
+    after: ResourceRecord;
+    /** The old URN when the match went through an alias. */
+    alias?: string;
+}
+
+export interface UrnChanges {
+    matched: UrnMatch[];
+    /** Old resources no new resource claims: `pulumi up` deletes them. */
+    deleted: ResourceRecord[];
+    /** New resources that claim no old one: `pulumi up` creates them. */
+    created: ResourceRecord[];
+}
+
+interface UrnParts {
+    stack: string;
+    project: string;
+    qualifiedType: string;
+    name: string;
+}
+
+export function parseUrn(urn: string): UrnParts {
+    const parts = urn.split("::");
+    if (parts.length < 4 || !parts[0].startsWith("urn:pulumi:")) {
+        throw new Error(`not a Pulumi URN: ${urn}`);
+    }
+    return {
+        stack: parts[0].slice("urn:pulumi:".length),
+        project: parts[1],
+        qualifiedType: parts[2],
+        // A name may itself contain "::".
+        name: parts.slice(3).join("::"),
+    };
+}
+
+function typeOf(urn: string): string {
+    return parseUrn(urn).qualifiedType.split("$").pop() as string;
+}
+
+/** resource.CreateURN: the parent's URN up to its name, then "$type::name". */
+function createUrn(name: string, type: string, parent: string, project: string, stack: string): string {
+    const prefix =
+        parent === "" ? `urn:pulumi:${stack}::${project}::` : `${parent.slice(0, parent.lastIndexOf("::"))}$`;
+    return `${prefix}${type}::${name}`;
+}
+
+/** resource.NewURN with the parent's qualified type (the root stack is left out). */
+function newUrn(stack: string, project: string, parentType: string, type: string, name: string): string {
+    const qualified = parentType === "" || parentType === ROOT_STACK_TYPE ? type : `${parentType}$${type}`;
+    return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
+}
+
+/** Parents before children, as the program registers them. */
+function registrationOrder(list: ResourceRecord[]): ResourceRecord[] {
+    const byUrn = new Map(list.map((r) => [r.urn, r]));
+    const depth = (r: ResourceRecord, seen = new Set<string>()): number => {
+        const p = r.parent === undefined ? undefined : byUrn.get(r.parent);
+        if (!p || seen.has(r.urn)) {
+            return 0;
+        }
+        seen.add(r.urn);
+        return 1 + depth(p, seen);
+    };
+    const depths = new Map(list.map((r) => [r.urn, depth(r)]));
+    return [...list].sort((a, b) => (depths.get(a.urn) as number) - (depths.get(b.urn) as number));
+}
+
+/**
+ * Matches the resources of two renders. `before` is the state's resources (the previous render),
+ * `after` the new program's.
+ */
+export function matchUrns(before: ResourceRecord[], after: ResourceRecord[]): UrnChanges {
+    const olds = new Map(before.map((r) => [r.urn, r]));
+    /** New URN -> the old URN it was matched through an alias (the engine's sg.aliases). */
+    const aliased = new Map<string, string>();
+    const claimed = new Set<string>();
+    const matched: UrnMatch[] = [];
+    const created: ResourceRecord[] = [];
+
+    for (const r of registrationOrder(after)) {
+        const own = parseUrn(r.urn);
+        const goalParent = r.parent ?? "";
+        const collapse = (a: AliasRecord): string => {
+            if (a.urn !== undefined) {
+                return a.urn;
+            }
+            let parent = a.parentUrn ?? goalParent;
+            if (a.parentUrn !== undefined) {
+                parent = aliased.get(parent) ?? parent;
+            }
+            if (a.noParent || (parent !== "" && parseUrn(parent).qualifiedType === ROOT_STACK_TYPE)) {
+                parent = "";
+            }
+            return createUrn(
+                a.name ?? r.name,
+                a.type ?? r.type,
+                parent,
+                a.project ?? own.project,
+                a.stack ?? own.stack,
+            );
+        };
+        const inherited = (childType: string, childName: string, parentAlias: string): string => {
+            const parentName = parseUrn(goalParent).name;
+            const aliasName = childName.startsWith(parentName)
+                ? parseUrn(parentAlias).name + childName.slice(parentName.length)
+                : childName;
+            return newUrn(own.stack, own.project, parseUrn(parentAlias).qualifiedType, childType, aliasName);
+        };
+        const aliases = (r.options?.aliases ?? []).map(collapse);
+        const parentAlias = goalParent === "" ? undefined : aliased.get(goalParent);
+        if (parentAlias !== undefined) {
+            aliases.push(inherited(r.type, r.name, parentAlias));
+            for (const a of (r.options?.aliases ?? []).map(collapse)) {
+                aliases.push(inherited(typeOf(a), parseUrn(a).name, parentAlias));
+            }
+        }
+        const hit = [r.urn, ...aliases].find((u) => olds.has(u));
+        if (hit === undefined) {
+            created.push(r);
+            continue;
+        }
+        claimed.add(hit);
+        if (hit !== r.urn) {
+            aliased.set(r.urn, hit);
+        }
+        matched.push({
+            before: olds.get(hit) as ResourceRecord,
+            after: r,
+            alias: hit === r.urn ? undefined : hit,
+        });
+    }
+    const deleted = before.filter((r) => !claimed.has(r.urn));
+    return { matched, deleted, created };
+}
