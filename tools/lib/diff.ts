@@ -20,7 +20,7 @@ import type {
     ResourceRecord,
 } from "./render";
 import { SECRET_PLACEHOLDER } from "./stackFiles";
-import { matchUrns } from "./urns";
+import { matchUrns, renamesWithoutAlias } from "./urns";
 
 export type Change = "added" | "removed" | "changed";
 
@@ -400,11 +400,6 @@ function identityKey(o: ObjectIdentity | undefined): string | undefined {
     return o && [o.kind, o.namespace ?? "", o.name ?? ""].join("\u0000");
 }
 
-function parentType(urn: string): string {
-    const qualified = urn.split("::")[2] ?? "";
-    return qualified.slice(0, Math.max(0, qualified.lastIndexOf("$")));
-}
-
 function aliasHint(before: ResourceRecord, after: ResourceRecord): string {
     const parts: string[] = [];
     if (before.name !== after.name) {
@@ -486,23 +481,9 @@ function reviewResources(
     }
     const m = matchUrns(x.resources, y.resources);
 
-    // A deleted URN and a created one that are the same object (or the only pair of that type
-    // under the same parent type) are a rename without an alias: delete and create.
-    const created = [...m.created];
-    const takeCreated = (r: ResourceRecord): ResourceRecord | undefined => {
-        const key = identityKey(r.object);
-        let i = key === undefined ? -1 : created.findIndex((c) => identityKey(c.object) === key);
-        if (i === -1 && key === undefined) {
-            const same = (c: ResourceRecord) => c.type === r.type && parentType(c.urn) === parentType(r.urn);
-            const candidates = created.filter(same);
-            if (candidates.length === 1 && m.deleted.filter(same).length === 1) {
-                i = created.indexOf(candidates[0]);
-            }
-        }
-        return i === -1 ? undefined : created.splice(i, 1)[0];
-    };
+    const successors = new Map(renamesWithoutAlias(m).map((p) => [p.before.urn, p.after]));
     for (const old of m.deleted) {
-        const successor = takeCreated(old);
+        const successor = successors.get(old.urn);
         const subject = describeResource(successor ?? old);
         const guard = old.options?.protect
             ? "; it is protected, so `pulumi up` fails until the protection is lifted"

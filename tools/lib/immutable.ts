@@ -155,7 +155,8 @@ export function immutableField(apiVersion: string, kind: string, path: string): 
  */
 export function serviceTypeTransition(before: unknown, after: unknown): string | undefined {
     if (before !== after && (before === "ExternalName" || after === "ExternalName")) {
-        return `type ${String(before ?? "ClusterIP")} -> ${String(after ?? "ClusterIP")} releases or reallocates the cluster IP`;
+        const name = (t: unknown) => (typeof t === "string" ? t : "ClusterIP");
+        return `type ${name(before)} -> ${name(after)} releases or reallocates the cluster IP`;
     }
     return undefined;
 }

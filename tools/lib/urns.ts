@@ -148,3 +148,40 @@ export function matchUrns(before: ResourceRecord[], after: ResourceRecord[]): Ur
     const deleted = before.filter((r) => !claimed.has(r.urn));
     return { matched, deleted, created };
 }
+
+function identity(r: ResourceRecord): string | undefined {
+    // The apiVersion is left out: a new apiVersion of the same object is the same object.
+    return r.object && [r.object.kind, r.object.namespace ?? "", r.object.name ?? ""].join("\u0000");
+}
+
+function parentType(urn: string): string {
+    const qualified = parseUrn(urn).qualifiedType;
+    return qualified.slice(0, Math.max(0, qualified.lastIndexOf("$")));
+}
+
+/**
+ * Deleted and created resources that are the same thing under a new URN: the same Kubernetes
+ * object, or (for anything else: components, charts, providers) the same type under the same
+ * parent type, paired in order. Each is a rename without an alias, so `pulumi up` deletes the old
+ * one and creates the new one.
+ */
+export function renamesWithoutAlias(
+    changes: UrnChanges,
+): { before: ResourceRecord; after: ResourceRecord }[] {
+    const created = [...changes.created];
+    const out: { before: ResourceRecord; after: ResourceRecord }[] = [];
+    for (const old of changes.deleted) {
+        const key = identity(old);
+        const i = created.findIndex((c) =>
+            key !== undefined
+                ? identity(c) === key
+                : identity(c) === undefined &&
+                  c.type === old.type &&
+                  parentType(c.urn) === parentType(old.urn),
+        );
+        if (i !== -1) {
+            out.push({ before: old, after: created.splice(i, 1)[0] });
+        }
+    }
+    return out;
+}
