@@ -34,6 +34,11 @@ export interface CliSpec {
     summary: string;
     /** Whether the tool takes `--stack NAME`; "positional" also accepts the stack as the first word. */
     stack?: "required" | "optional" | "positional";
+    /**
+     * The stack may exist in another git revision only (`npm run diff`): the tool checks it itself
+     * instead of against the working tree's stack files.
+     */
+    stackInAnyRevision?: boolean;
     /** Accepts `--config KEY=VALUE` (repeatable) and `--config-path`, as `pulumi up` does. */
     config?: boolean;
     /** Placeholder for other words ("<kiali|grafana>"); absent means the tool takes none. */
@@ -172,7 +177,7 @@ export function parseCli(argv: string[], spec: CliSpec): ParsedCli | "help" {
     if (spec.stack && spec.stack !== "optional" && parsed.stack === undefined) {
         throw new UsageError("which stack? pass --stack <name>");
     }
-    if (parsed.stack !== undefined) {
+    if (parsed.stack !== undefined && !spec.stackInAnyRevision) {
         checkStackName(parsed.stack);
     }
     return parsed;

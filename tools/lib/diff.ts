@@ -909,7 +909,7 @@ export function formatMarkdown(d: RenderDiff, labels: DiffLabels, opts: FormatOp
     const title = `### Stack \`${labels.stack}\`: ${summarize(d)}`;
     const sub = `<sub>offline render of ${labels.base} vs ${labels.head}; secrets redacted</sub>`;
     if (isEmpty(d)) {
-        return `${title}\n\n${sub}\n`;
+        return [title, "", sub, "", ...d.notes.flatMap((n) => [`_${n}_`, ""])].join("\n");
     }
     // Warnings come first and are never cut for the listing: they are what the review is for.
     const warned = markdownWarnings(d, (opts.maxChars ?? Infinity) - title.length - sub.length);
