@@ -4,6 +4,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
+import { DIFF_CLI, diffMain } from "../tools/diff";
+import { runCli } from "../tools/lib/cli";
 import { diffRendered, diffValues, formatMarkdown, formatText, isEmpty } from "../tools/lib/diff";
 import { isSecretWrapper } from "../tools/lib/mockRuntime";
 import { K8sObject, Rendered } from "../tools/lib/render";
@@ -274,16 +276,21 @@ const PROJECT_FILES = [
 ];
 const TS_NODE_REGISTER = require.resolve("ts-node/register/transpile-only");
 
-describe("npm run diff (end to end, in a throwaway git repository)", function () {
-    // Each run renders in child processes (about 2 s each on an idle machine); room for a busy one.
-    this.timeout(60_000);
+describe("npm run diff (in a throwaway git repository)", function () {
+    // Each run renders both sides in-process (a few seconds each on an idle machine).
+    this.timeout(120_000);
     let repo: string;
 
-    const run = (...args: string[]) =>
-        spawnSync(process.execPath, ["-r", TS_NODE_REGISTER, "tools/diff.ts", ...args], {
-            cwd: repo,
-            encoding: "utf8",
+    /** Runs the tool in this process against the throwaway repository. */
+    const run = async (...args: string[]) => {
+        const out: string[] = [];
+        const err: string[] = [];
+        const status = await runCli(DIFF_CLI, (a, io) => diffMain(a, io, repo), args, {
+            out: (l) => out.push(l),
+            err: (l) => err.push(l),
         });
+        return { status, stdout: out.map((l) => `${l}\n`).join(""), stderr: err.join("\n") };
+    };
     const git = (...args: string[]) => {
         const r = spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
             cwd: repo,
@@ -312,13 +319,18 @@ describe("npm run diff (end to end, in a throwaway git repository)", function ()
 
     after(() => fs.rmSync(repo, { recursive: true, force: true }));
 
-    it("prints 'no changes' and exits 0 when the working tree renders like HEAD", () => {
-        const r = run("--stack", "dev", "--base", "HEAD");
+    it("prints 'no changes' and exits 0 when the working tree renders like HEAD (as a command)", () => {
+        // The one subprocess: `npm run diff` as a script, its renders in its own process.
+        const r = spawnSync(
+            process.execPath,
+            ["-r", TS_NODE_REGISTER, "tools/diff.ts", "--stack", "dev", "--base", "HEAD"],
+            { cwd: repo, encoding: "utf8" },
+        );
         assert.strictEqual(r.status, 0, r.stderr);
         assert.match(r.stdout, /^stack dev: HEAD \([0-9a-f]{7}\) -> working tree\nno changes\n$/);
     });
 
-    it("shows an edit of the stack file, with --exit-code exiting 1", () => {
+    it("shows an edit of the stack file, with --exit-code exiting 1", async () => {
         const file = path.join(repo, "Pulumi.dev.yaml");
         const doc = parse(fs.readFileSync(file, "utf8")) as {
             config: Record<string, Record<string, unknown>>;
@@ -326,7 +338,7 @@ describe("npm run diff (end to end, in a throwaway git repository)", function ()
         doc.config["istio-mesh:mesh"] = { ...doc.config["istio-mesh:mesh"], mtls: "PERMISSIVE" };
         fs.writeFileSync(file, stringify(doc));
         // An override given on the command line applies to both sides, so it does not show.
-        const r = run(
+        const r = await run(
             ...["--stack", "dev", "--base", "HEAD", "--exit-code", "--format", "markdown"],
             ...["--config-path", "--config", "istio.version=1.30.4"],
         );
@@ -335,9 +347,9 @@ describe("npm run diff (end to end, in a throwaway git repository)", function ()
         assert.match(r.stdout, /\+ +\/spec\/mtls\/mode: "PERMISSIVE"/);
     });
 
-    it("lists a stack new in the working tree as all added", () => {
+    it("lists a stack new in the working tree as all added", async () => {
         fs.copyFileSync(path.join(repo, "Pulumi.dev.yaml"), path.join(repo, "Pulumi.qa.yaml"));
-        const r = run(
+        const r = await run(
             "--stack",
             "qa",
             "--base",
@@ -357,15 +369,72 @@ describe("npm run diff (end to end, in a throwaway git repository)", function ()
         assert.match(r.stdout, /^\+ PeerAuthentication /m);
     });
 
-    it("explains a base it cannot render or resolve, exiting 2", () => {
-        const old = run("--stack", "dev", "--base", "ancient");
+    it("compares a stack deleted in the working tree, and names a stack neither side has", async () => {
+        git("add", "-A");
+        git("commit", "-q", "--no-gpg-sign", "-m", "qa");
+        fs.rmSync(path.join(repo, "Pulumi.qa.yaml"));
+        const gone = await run("--stack", "qa", "--base", "HEAD");
+        assert.strictEqual(gone.status, 0, gone.stderr);
+        assert.match(
+            gone.stdout,
+            /^stack qa: HEAD \([0-9a-f]{7}\) -> working tree, where stack qa does not exist\n/,
+        );
+        assert.match(gone.stdout, /^- PeerAuthentication /m);
+        assert.doesNotMatch(gone.stdout, /^[~+] /m);
+        const unknown = await run("--stack", "nope", "--base", "HEAD");
+        assert.strictEqual(unknown.status, 2);
+        assert.match(
+            unknown.stderr,
+            /^diff: unknown stack 'nope': Pulumi\.nope\.yaml exists neither at HEAD nor in the working tree; known stacks: dev\n/,
+        );
+    });
+
+    it("explains a base it cannot render or resolve, and a usage mistake, exiting 2", async () => {
+        const old = await run("--stack", "dev", "--base", "ancient");
         assert.strictEqual(old.status, 2);
         assert.match(old.stderr, /ancient has no tools\/render\.ts/);
-        const unknown = run("--stack", "dev", "--base", "no-such-branch");
+        const unknown = await run("--stack", "dev", "--base", "no-such-branch");
         assert.strictEqual(unknown.status, 2);
         assert.match(unknown.stderr, /unknown git revision "no-such-branch"/);
-        const usage = run("--stack", "dev");
-        assert.strictEqual(usage.status, 2);
-        assert.match(usage.stderr, /^usage: npm run diff/);
+        for (const args of [
+            ["--stack", "dev"],
+            ["--base", "HEAD"],
+            ["--stack", "dev", "--base", "HEAD", "--format", "html"],
+            ["--stack", "dev", "--base", "HEAD", "--max-chars", "0"],
+            ["--stack", "dev", "--base", "HEAD", "--verbose=yes"],
+            ["--stack", "dev", "--base", "HEAD", "--base", "main"],
+            ["--stack", "dev", "--base", "HEAD", "--colour"],
+        ]) {
+            const usage = await run(...args);
+            assert.strictEqual(usage.status, 2, args.join(" "));
+            assert.match(usage.stderr, /^diff: .+\nusage: npm run diff -- --stack <name> /, args.join(" "));
+        }
+        const help = await run("--help");
+        assert.strictEqual(help.status, 0);
+        for (const flag of [
+            "--base",
+            "--head",
+            "--format",
+            "--max-chars",
+            "--out",
+            "--verbose",
+            "--exit-code",
+        ]) {
+            assert.ok(help.stdout.includes(`  ${flag}`), `--help lists ${flag}`);
+        }
+    });
+
+    it("fails with exit 2 when a side's config does not validate", async () => {
+        const r = await run(
+            "--stack",
+            "dev",
+            "--base",
+            "HEAD",
+            "--config-path",
+            "--config",
+            "mesh.mtls=SOMETIMES",
+        );
+        assert.strictEqual(r.status, 2);
+        assert.match(r.stderr, /^diff: rendering dev at HEAD \([0-9a-f]{7}\) failed:\n.*mesh\.mtls/s);
     });
 });
