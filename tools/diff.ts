@@ -116,9 +116,9 @@ export async function diffMain(args: ParsedCli, io: Io, root = PROJECT_ROOT): Pr
 
     const scratch = scratchDir();
     try {
-        const baseSide = prepareRevision(base, opts.stack, scratch.dir, "base");
+        const baseSide = prepareRevision(base, opts.stack, scratch.dir);
         const headSide = head
-            ? prepareRevision(head, opts.stack, scratch.dir, "head")
+            ? prepareRevision(head, opts.stack, scratch.dir)
             : prepareWorkingTree(opts.stack, root);
         if (baseSide.root === undefined && headSide.root === undefined) {
             const where = opts.head === undefined ? "in the working tree" : `at ${opts.head}`;

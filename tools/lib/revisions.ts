@@ -119,7 +119,19 @@ function rendersInProcess(source: string | undefined): boolean {
     );
 }
 
-export function prepareRevision(rev: Revision, stack: string, scratch: string, role: string): Side {
+/**
+ * Checks out the revision under `scratch` once (later calls for the same commit reuse it, so one
+ * revision's code is loaded once however many stacks it renders).
+ */
+function checkout(rev: Revision, scratch: string): string {
+    const root = path.join(scratch, `${rev.sha.slice(0, 12)}-src`);
+    if (!fs.existsSync(path.join(root, "node_modules"))) {
+        extract(rev, root);
+    }
+    return root;
+}
+
+export function prepareRevision(rev: Revision, stack: string, scratch: string): Side {
     const label = `${rev.ref} (${rev.sha.slice(0, 7)})`;
     if (!existsAt(rev, `Pulumi.${stack}.yaml`)) {
         return { label: `${label}, where stack ${stack} does not exist`, inProcess: false };
@@ -130,9 +142,7 @@ export function prepareRevision(rev: Revision, stack: string, scratch: string, r
             `${rev.ref} has no tools/render.ts, so it cannot be rendered offline; compare against a newer revision`,
         );
     }
-    const root = path.join(scratch, `${role}-src`);
-    extract(rev, root);
-    return { label, root, inProcess: rendersInProcess(tool) };
+    return { label, root: checkout(rev, scratch), inProcess: rendersInProcess(tool) };
 }
 
 export function prepareWorkingTree(stack: string, root = PROJECT_ROOT): Side {
@@ -250,4 +260,35 @@ export function scratchDir(): { dir: string; cleanup(): void } {
             process.off("SIGTERM", onSignal);
         },
     };
+}
+
+/**
+ * The revisions a change is checked against: the previous commit (HEAD~1, which on main after a
+ * merge is the whole merged branch), and the fork point from the main branch when HEAD is on
+ * another branch. A root commit has no previous state to break: none. A shallow clone without
+ * the parent commit, or no git repository, is an error saying how to get the history.
+ */
+export function previousRevisions(root = PROJECT_ROOT): Revision[] {
+    const prefix = projectPrefix(root);
+    const head = git(["rev-parse", "HEAD"], root).stdout;
+    const parent = git(["rev-parse", "--verify", "--quiet", "HEAD~1^{commit}"], root);
+    if (!parent.ok) {
+        if (git(["rev-parse", "--is-shallow-repository"], root).stdout === "true") {
+            throw new Error(
+                "this clone is shallow and lacks HEAD's parent commit, which the rename check renders: fetch it (git fetch --deepen=1) or clone without --depth",
+            );
+        }
+        return [];
+    }
+    const out: Revision[] = [{ root, ref: "HEAD~1", sha: parent.stdout, prefix }];
+    for (const upstream of ["origin/main", "main"]) {
+        const base = git(["merge-base", "HEAD", upstream], root);
+        if (base.ok) {
+            if (base.stdout !== head && base.stdout !== parent.stdout) {
+                out.push({ root, ref: `merge-base with ${upstream}`, sha: base.stdout, prefix });
+            }
+            break;
+        }
+    }
+    return out;
 }

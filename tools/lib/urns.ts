@@ -172,16 +172,23 @@ export function renamesWithoutAlias(
     const out: { before: ResourceRecord; after: ResourceRecord }[] = [];
     for (const old of changes.deleted) {
         const key = identity(old);
+        // Renders from before object identities were recorded fall back to type and parent type.
         const i = created.findIndex((c) =>
-            key !== undefined
+            key !== undefined && identity(c) !== undefined
                 ? identity(c) === key
-                : identity(c) === undefined &&
-                  c.type === old.type &&
-                  parentType(c.urn) === parentType(old.urn),
+                : c.type === old.type && parentType(c.urn) === parentType(old.urn),
         );
         if (i !== -1) {
             out.push({ before: old, after: created.splice(i, 1)[0] });
         }
     }
     return out;
+}
+
+/** One line per resource whose URN changes without an alias (empty when there is none). */
+export function unaliasedRenames(before: ResourceRecord[], after: ResourceRecord[]): string[] {
+    return renamesWithoutAlias(matchUrns(before, after)).map(
+        ({ before: b, after: a }) =>
+            `${b.urn} became ${a.urn} without an alias: \`pulumi up\` would delete it and create it again (add aliases: [{ name: ${JSON.stringify(b.name)} }] or the parent's alias)`,
+    );
 }
