@@ -135,11 +135,27 @@ describe("render: resource options in resources.json", () => {
         });
     });
 
-    it("records protect on a real stack's resources only where the program sets it", async () => {
-        const r = await renderStack("prod");
-        for (const res of r.resources) {
-            for (const [k, v] of Object.entries(res.options ?? {})) {
-                assert.notStrictEqual(v, undefined, `${res.name} option ${k} recorded as undefined`);
+    it("ties each Kubernetes resource to its object in manifests.yaml and to its provider", async () => {
+        for (const stack of listStacks()) {
+            const r = await renderStack(stack);
+            const providers = new Set(
+                r.resources.filter((x) => x.type === "pulumi:providers:kubernetes").map((x) => x.urn),
+            );
+            const objects = r.resources.filter((x) => x.object);
+            assert.strictEqual(objects.length, r.manifests.length, `${stack}: one record per object`);
+            for (const x of objects) {
+                const o = x.object as NonNullable<typeof x.object>;
+                assert.ok(
+                    r.manifests.some(
+                        (m) =>
+                            m.apiVersion === o.apiVersion &&
+                            m.kind === o.kind &&
+                            m.metadata.namespace === o.namespace &&
+                            m.metadata.name === o.name,
+                    ),
+                    `${stack}: ${x.name} is an object of manifests.yaml`,
+                );
+                assert.ok(providers.has(x.options?.provider ?? ""), `${stack}: ${x.name} names its provider`);
             }
         }
     });
