@@ -929,9 +929,12 @@ export function formatMarkdown(d: RenderDiff, labels: DiffLabels, opts: FormatOp
     return [title, "", sub, "", warned, ...body.parts, ...notes.flatMap((n) => [n, ""])].join("\n");
 }
 
-/** Inline code safe for a markdown list item. */
+/** Text safe for a markdown list item: angle brackets outside code spans cannot open HTML. */
 function mdEscape(text: string): string {
-    return text.replace(/[<>]/g, (c) => (c === "<" ? "&lt;" : "&gt;"));
+    return text
+        .split("`")
+        .map((part, i) => (i % 2 === 1 ? part : part.replace(/</g, "&lt;").replace(/>/g, "&gt;")))
+        .join("`");
 }
 
 /**

@@ -220,6 +220,11 @@ describe("npm run diff: warnings at the top", () => {
                 ],
             ],
         );
+        assert.ok(
+            formatMarkdown(d, LABELS).includes(
+                '> - deletes and creates Namespace apps: its URN changes (box-ns -&gt; box-namespace) with no alias to the old one; add `aliases: [{ name: "box-ns" }]`\n',
+            ),
+        );
         const ok = diffRendered(
             before,
             await renderProgram({ ns: "namespace", nsAliases: [{ name: "box-ns" }] }),
