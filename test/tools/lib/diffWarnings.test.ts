@@ -282,6 +282,21 @@ describe("npm run diff: warnings at the top", () => {
         assert.deepStrictEqual(missing, [], "classify these kinds in tools/lib/immutable.ts");
     });
 
+    it("keeps many warnings within the markdown budget, and the listing below them", async () => {
+        const after = await renderStack("prod");
+        const before = structuredClone(after);
+        for (const r of before.resources) {
+            r.options = { ...r.options, protect: true };
+        }
+        after.manifests = after.manifests.slice(1);
+        const d = diffRendered(before, after);
+        assert.strictEqual(d.warnings.length, before.resources.length);
+        const md = formatMarkdown(d, LABELS, { maxChars: 3000 });
+        assert.ok(md.length <= 3000, `${md.length} characters`);
+        assert.match(md, /> - _and \d+ more: run the diff locally for all of them_\n/);
+        assert.match(md, /\*\*Objects\*\* \(1 removed\)/, "the listing still shows");
+    });
+
     it("warns about nothing when a stack is rendered twice", async () => {
         const r = await renderStack("prod");
         const d = diffRendered(r, structuredClone(r));
