@@ -100,10 +100,10 @@ export function matchUrns(before: ResourceRecord[], after: ResourceRecord[]): Ur
             if (a.urn !== undefined) {
                 return a.urn;
             }
+            // The SDK always sends the parent's URN in a spec (the render leaves it out when it is
+            // the resource's own), so the engine looks it up among the parents matched by an alias.
             let parent = a.parentUrn ?? goalParent;
-            if (a.parentUrn !== undefined) {
-                parent = aliased.get(parent) ?? parent;
-            }
+            parent = aliased.get(parent) ?? parent;
             if (a.noParent || (parent !== "" && parseUrn(parent).qualifiedType === ROOT_STACK_TYPE)) {
                 parent = "";
             }
