@@ -1,4 +1,7 @@
 import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { Rendered } from "../../../tools/lib/render";
 import {
@@ -48,6 +51,52 @@ describe("renames are safe: URNs are the state's API", function () {
         assert.ok(target);
         target.options = { ...target.options, aliases: [{ name: ns.name }] };
         assert.deepStrictEqual(unaliasedRenames(prod.resources, moved.resources), []);
+    });
+
+    it("compares against the previous commit and the fork point from main, and explains a shallow clone", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "istio-mesh-history-"));
+        const sh = (cwd: string, ...args: string[]) => {
+            const r = spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
+                cwd,
+                encoding: "utf8",
+            });
+            assert.strictEqual(r.status, 0, r.stderr);
+            return r.stdout.trim();
+        };
+        try {
+            const repo = path.join(dir, "repo");
+            fs.mkdirSync(repo);
+            sh(repo, "init", "-q", "-b", "main");
+            const commit = (n: number) => {
+                fs.writeFileSync(path.join(repo, "f"), String(n));
+                sh(repo, "add", "-A");
+                sh(repo, "commit", "-q", "--no-gpg-sign", "-m", `c${n}`);
+                return sh(repo, "rev-parse", "HEAD");
+            };
+            commit(1);
+            assert.deepStrictEqual(previousRevisions(repo), [], "a first commit has no previous render");
+            const second = commit(2);
+            assert.deepStrictEqual(
+                previousRevisions(repo).map((r) => r.ref),
+                ["HEAD~1"],
+                "on main, HEAD~1 (the fork point is HEAD)",
+            );
+            sh(repo, "checkout", "-q", "-b", "feature");
+            commit(3);
+            commit(4);
+            assert.deepStrictEqual(
+                previousRevisions(repo).map((r) => [r.ref, r.sha === second]),
+                [
+                    ["HEAD~1", false],
+                    ["merge-base with main", true],
+                ],
+            );
+            const shallow = path.join(dir, "shallow");
+            sh(dir, "clone", "-q", "--depth", "1", `file://${repo}`, shallow);
+            assert.throws(() => previousRevisions(shallow), /shallow .*git fetch --deepen=1/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("every committed stack keeps the URNs of the previous commit's render, or aliases them", async () => {
