@@ -283,10 +283,13 @@ describe("npm run diff: warnings at the top", () => {
     });
 
     it("keeps many warnings within the markdown budget, and the listing below them", async () => {
-        const after = await renderStack("prod");
+        const after = structuredClone(await renderStack("prod"));
         const before = structuredClone(after);
         for (const r of before.resources) {
             r.options = { ...r.options, protect: true };
+        }
+        for (const r of after.resources) {
+            r.options = { ...r.options, protect: false };
         }
         after.manifests = after.manifests.slice(1);
         const d = diffRendered(before, after);
