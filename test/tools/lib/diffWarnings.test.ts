@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { diffRendered, formatMarkdown, formatText } from "../../../tools/lib/diff";
+import { describeResource, diffRendered, formatMarkdown, formatText } from "../../../tools/lib/diff";
 import { IMMUTABLE_FIELDS, kindKey } from "../../../tools/lib/immutable";
 import { evaluate } from "../../../tools/lib/mockRuntime";
 import { Rendered, render } from "../../../tools/lib/render";
@@ -269,6 +269,25 @@ describe("npm run diff: warnings at the top", () => {
             await renderProgram({ ignoreChanges: ["spec.selector"], selector: "web2" }),
         );
         assert.deepStrictEqual(ignored.warnings, []);
+    });
+
+    it("shows prod's cluster.protect turned off, on every Namespace and PVC it protected", async () => {
+        const on = await renderStack("prod");
+        const off = await renderStack("prod", [{ key: "cluster.protect", value: "false" }]);
+        const d = diffRendered(on, off);
+        const data = on.resources.filter(
+            (r) => r.object?.kind === "Namespace" || r.object?.kind === "PersistentVolumeClaim",
+        );
+        assert.ok(data.length > 0 && data.every((r) => r.options?.protect === true), "prod protects them");
+        const messages = d.warnings.map((w) => w.message);
+        for (const r of data) {
+            assert.ok(
+                messages.includes(`unprotects ${describeResource(r)}`),
+                `${r.name}: ${messages.join("\n")}`,
+            );
+        }
+        assert.ok(d.warnings.every((w) => w.kind === "option"));
+        assert.match(formatText(d, LABELS).split("\n")[1], new RegExp(`^warnings: ${d.warnings.length}`));
     });
 
     it("knows every kind the stacks create", async () => {
