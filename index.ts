@@ -32,7 +32,7 @@ export = () => {
         provider: cluster.provider,
         config: cfg.istio,
         protect: cfg.cluster.protect,
-        readGatewayStatus: cfg.cluster.renderYamlTo === "",
+        gatewayStatus: cfg.cluster.renderYamlTo === "",
         namespaces: cfg.bookinfo.enabled
             ? [
                   ...cfg.istio.namespaces,

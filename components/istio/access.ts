@@ -1,10 +1,10 @@
 /**
  * Where an operator reaches the ingress gateway, written so that every output naming a place is
  * usable as it stands: a URL, or a command that prints the bare address. A LoadBalancer's address
- * exists only on the cluster: the program reads it from the gateway Service's status after the
- * chart created it (the provider's Service await logic waits for `.status.loadBalancer.ingress`,
- * pulumi-kubernetes provider/pkg/await/service.go); where it was not read (offline render, manifests
- * written to a directory) the URL says where it will come from instead.
+ * exists only on the cluster: the program takes it from the status of the Service the gateway chart
+ * created, as the provider recorded it after waiting for `.status.loadBalancer.ingress`
+ * (chartService.ts); where there is none (offline render, a first preview, manifests written to a
+ * directory) the URL says where it will come from instead.
  */
 import { ClusterConfig } from "../cluster/config";
 import { GATEWAY_PORTS } from "../shared/names";
@@ -17,7 +17,7 @@ export interface LoadBalancerStatus {
 
 export interface GatewayAccess {
     /**
-     * A URL that reaches the gateway's HTTP listener, or, where the address was not read (see
+     * A URL that reaches the gateway's HTTP listener, or, where the address is not known (see
      * {@link isDescribed}), "from <where the address comes from>".
      */
     url: string;
@@ -80,7 +80,7 @@ function urlHost(addr: string): string {
 
 /**
  * How an operator reaches the ingress gateway, given how this stack exposes it and, for a
- * LoadBalancer, the Service's status as read from the cluster (undefined when not read).
+ * LoadBalancer, the gateway Service's recorded status (undefined when there is none).
  */
 export function gatewayAccess(
     istio: IstioConfig,

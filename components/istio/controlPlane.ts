@@ -4,6 +4,7 @@ import { keepChartCrds, protectOpts } from "../cluster/protection";
 import { PeerAuthentication } from "../crds";
 import { MESH_DEFAULT_PEER_AUTHENTICATION, injectionLabels } from "../shared/names";
 import type { LoadBalancerStatus } from "./access";
+import { chartServiceLoadBalancer } from "./chartService";
 import { AppNamespace, ControlPlaneRevision, IstioConfig } from "./config";
 import { baseChartVersion, baseValues, gatewayValues, istiodReleaseName, istiodValues } from "./values";
 
@@ -15,11 +16,11 @@ export interface ControlPlaneArgs {
     /** `cluster.protect`: protect the namespaces and the base chart (the owner of Istio's CRDs). */
     protect?: boolean;
     /**
-     * Read the LoadBalancer gateway Service's status from the cluster once the chart created it (its
+     * Take the LoadBalancer gateway Service's status from the gateway chart's deployed Service (its
      * address becomes {@link ControlPlane.gatewayLoadBalancer}). Off when the provider only writes
-     * manifests: there is no cluster to read. Defaults to true.
+     * manifests: no load balancer is ever provisioned. Defaults to true.
      */
-    readGatewayStatus?: boolean;
+    gatewayStatus?: boolean;
 }
 
 const WEBHOOK_TYPES = [
@@ -71,7 +72,10 @@ export class ControlPlane extends pulumi.ComponentResource {
     public readonly rootNamespace: pulumi.Output<string>;
     public readonly gatewayNamespace: pulumi.Output<string>;
     public readonly gatewayServiceName: pulumi.Output<string>;
-    /** `.status.loadBalancer` of a LoadBalancer gateway Service as read after the chart; else undefined. */
+    /**
+     * `.status.loadBalancer` of a LoadBalancer gateway Service as the provider recorded it when the
+     * chart created it; undefined offline, in a first preview, and for other Service types.
+     */
     public readonly gatewayLoadBalancer: pulumi.Output<LoadBalancerStatus | undefined>;
     /** Application namespace names, keyed by the configured name (values resolve once created). */
     public readonly namespaces: Record<string, pulumi.Output<string>>;
@@ -178,15 +182,11 @@ export class ControlPlane extends pulumi.ComponentResource {
         this.gatewayNamespace = gatewayNs.metadata.name;
         // Depends on the chart so that consumers of the name wait for the gateway to exist.
         this.gatewayServiceName = pulumi.output(gateway.resources).apply(() => cfg.gateway.name);
-        // The chart created the Service and the provider waited for its load balancer, so a read
-        // (which returns the live object as is) finds the address; it reads again on every `up`.
+        // No `Service.get`: a read runs in previews and fails there while the Service does not
+        // exist yet (see chartService.ts); the chart's own child already holds the awaited status.
         this.gatewayLoadBalancer =
-            cfg.gateway.serviceType === "LoadBalancer" && (args.readGatewayStatus ?? true)
-                ? k8s.core.v1.Service.get(
-                      `${name}-gateway-service`,
-                      pulumi.interpolate`${this.gatewayNamespace}/${this.gatewayServiceName}`,
-                      { ...k8sOpts, dependsOn: [gateway] },
-                  ).status.apply((s): LoadBalancerStatus | undefined => s?.loadBalancer)
+            cfg.gateway.serviceType === "LoadBalancer" && (args.gatewayStatus ?? true)
+                ? chartServiceLoadBalancer(gateway.resources, this.gatewayNamespace, cfg.gateway.name)
                 : pulumi.output(undefined);
         this.registerOutputs({
             rootNamespace: this.rootNamespace,

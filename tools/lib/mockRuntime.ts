@@ -80,6 +80,11 @@ export interface Evaluation {
     resources: CapturedResource[];
     /** Stack outputs; secret values keep Pulumi's secret wrapper. */
     outputs: Record<string, unknown>;
+    /**
+     * Resources the program read from the cluster (`Resource.get`): each is a read step in every
+     * preview and up. Always set by {@link evaluate}.
+     */
+    reads?: { type: string; name: string; id: string }[];
 }
 
 type Program = () => unknown;
@@ -114,27 +119,61 @@ const PROVIDER_SECRET_OUTPUTS: Record<
 /** The remote component of @pulumi/kubernetes-cert-manager (a Helm release underneath). */
 export const CERT_MANAGER_TYPE = "kubernetes-cert-manager:index:CertManager";
 
+/** Pulumi's wire marker for a resource reference (under the same signature key as a secret's). */
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+
+export const CHART_V4_TYPE = "kubernetes:helm.sh/v4:Chart";
+
 /**
- * What a `Resource.get` finds on the (absent) cluster, keyed by `<type> <id>`. Empty offline, so a
- * read returns no live fields (as for an object that has no status yet) and the program says where
- * the value will come from; tests fill it to evaluate the program as after a deployment.
+ * What a Chart v4 release created on the (absent) cluster, keyed by `<namespace>/<release name>`:
+ * each child's live object (`apiVersion`, `kind`, `metadata`, `status`, ...). Empty offline, so a
+ * Chart has no children; tests fill it to evaluate the program as after a deployment. The Chart's
+ * `resources` output then holds references to the children, which the SDK rehydrates into resource
+ * objects through the `pulumi:pulumi:getResource` invoke, as it does against the engine.
  */
-export const LIVE_OBJECTS = new Map<string, Record<string, unknown>>();
+export const DEPLOYED_CHART_CHILDREN = new Map<string, Record<string, unknown>[]>();
+
+/** `kubernetes:<group/version>:<Kind>` of a manifest; the core group is spelt `core`. */
+function k8sTypeToken(apiVersion: string, kind: string): string {
+    return `kubernetes:${apiVersion.includes("/") ? apiVersion : `core/${apiVersion}`}:${kind}`;
+}
+
+/**
+ * Registers a Chart's deployed children with the mock monitor (so that `getResource` finds them)
+ * and returns references to them, named as the provider names them: `<chart name>:<ns>/<name>`
+ * (pulumi-kubernetes provider/pkg/provider/yaml/v2/yaml.go `register`; the prefix defaults to the
+ * Chart's name, provider/pkg/provider/helm/v4/chart.go).
+ */
+async function chartChildren(chart: string, inputs: Record<string, unknown>): Promise<unknown[]> {
+    const children = DEPLOYED_CHART_CHILDREN.get(`${String(inputs.namespace)}/${String(inputs.name)}`) ?? [];
+    const runtime = pulumi.runtime as unknown as RuntimeInternals;
+    const registered = (runtime.getMonitor() as unknown as { resources: Map<string, unknown> }).resources;
+    const refs: unknown[] = [];
+    for (const child of children) {
+        const meta = (child.metadata ?? {}) as { name: string; namespace?: string };
+        const type = k8sTypeToken(String(child.apiVersion), String(child.kind));
+        const id = meta.namespace ? `${meta.namespace}/${meta.name}` : meta.name;
+        const urn = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${CHART_V4_TYPE}$${type}::${chart}:${id}`;
+        registered.set(urn, { urn, id, state: await runtime.serializeProperties("child", child) });
+        refs.push({ [SECRET_SIG]: RESOURCE_SIG, urn, id });
+    }
+    return refs;
+}
 
 const mocks: pulumi.runtime.Mocks = {
-    newResource(args) {
+    async newResource(args) {
         const inputs = args.inputs as Record<string, unknown>;
         if (args.id) {
-            // A read (`get`) or an import: the live object's fields over the given ones.
-            return { id: args.id, state: { ...inputs, ...LIVE_OBJECTS.get(`${args.type} ${args.id}`) } };
+            // A read (`get`) or an import: the program declares neither; the given fields come back.
+            return { id: args.id, state: inputs };
         }
         const state: Record<string, unknown> = { ...inputs };
         for (const [prop, make] of Object.entries(PROVIDER_SECRET_OUTPUTS[args.type] ?? {})) {
             state[prop] = secretValue(make(inputs, args.name));
         }
-        if (args.type === "kubernetes:helm.sh/v4:Chart") {
-            // Chart v4 renders provider-side; offline it has no children.
-            state.resources = [];
+        if (args.type === CHART_V4_TYPE) {
+            // Chart v4 renders provider-side; offline it has no children unless a test deployed some.
+            state.resources = await chartChildren(args.name, inputs);
         }
         if (args.type === CERT_MANAGER_TYPE) {
             // The remote component's Helm release status, as it reads once the release completed.
@@ -195,10 +234,17 @@ interface RegisterRequest {
     getDeletedwith(): string;
 }
 
+interface ReadRequest {
+    getType(): string;
+    getName(): string;
+    getId(): string;
+}
+
 interface Monitor {
     registerResource(req: RegisterRequest, cb: (err: unknown, resp?: { getUrn(): string }) => void): unknown;
     /** MockMonitor's URN maker (runtime/mocks.js). */
     newUrn?: (parent: string, type: string, name: string) => string;
+    readResource(req: ReadRequest, cb: (err: unknown, resp?: unknown) => void): unknown;
 }
 
 interface RuntimeInternals {
@@ -369,10 +415,17 @@ async function evaluateOnce(config: LoadedConfig, program?: Program): Promise<Ev
         });
     };
 
+    const reads: NonNullable<Evaluation["reads"]> = [];
+    const read = monitor.readResource.bind(monitor);
+    monitor.readResource = (req, cb) => {
+        reads.push({ type: req.getType(), name: req.getName(), id: req.getId() });
+        return read(req, cb);
+    };
+
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const main = program ?? (require("../../index") as Program);
     const result = await Promise.resolve(main());
     const outputs = await runtime.serializeProperties("outputs", result ?? {});
     await runtime.waitForRPCs();
-    return { resources, outputs };
+    return { resources, outputs, reads };
 }

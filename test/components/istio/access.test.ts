@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { ConfigReader } from "../../../config/reader";
 import { parseClusterConfig } from "../../../components/cluster";
 import { gatewayAccess, isDescribed, parseIstioConfig } from "../../../components/istio";
-import { LIVE_OBJECTS, evaluate } from "../../../tools/lib/mockRuntime";
+import { DEPLOYED_CHART_CHILDREN, evaluate } from "../../../tools/lib/mockRuntime";
 import { listStacks, loadStackConfig } from "../../../tools/lib/stackFiles";
 import { evaluateStack, rawConfig } from "../../support/stacks";
 
@@ -131,14 +131,28 @@ function checkPlaces(outputs: Record<string, unknown>, described: boolean): numb
     return n;
 }
 
-const LB_KEY = "kubernetes:core/v1:Service istio-ingress/istio-ingressgateway";
+/** The gateway release as the chart creates it: what `resources` holds after `up`. */
+function gatewayRelease(status: object): Record<string, unknown>[] {
+    const metadata = { name: "istio-ingressgateway", namespace: "istio-ingress" };
+    return [
+        { apiVersion: "v1", kind: "ServiceAccount", metadata },
+        { apiVersion: "apps/v1", kind: "Deployment", metadata, status: { readyReplicas: 1 } },
+        {
+            apiVersion: "v1",
+            kind: "Service",
+            metadata,
+            spec: { type: "LoadBalancer" },
+            status: { loadBalancer: status },
+        },
+    ];
+}
 
 async function deployed(stack: string, status: object, overrides: { key: string; value: string }[] = []) {
-    LIVE_OBJECTS.set(LB_KEY, { status: { loadBalancer: status } });
+    DEPLOYED_CHART_CHILDREN.set("istio-ingress/istio-ingressgateway", gatewayRelease(status));
     try {
         return await evaluate(loadStackConfig(stack, overrides, true));
     } finally {
-        LIVE_OBJECTS.clear();
+        DEPLOYED_CHART_CHILDREN.clear();
     }
 }
 
@@ -183,7 +197,25 @@ describe("places in the stack outputs", () => {
         assert.ok(checkPlaces(ev.outputs, false) >= 8);
     });
 
-    it("manifests written to a directory: the address is not read, so the URL stays described", async () => {
+    // Regression: the address used to come from `k8s.core.v1.Service.get`. The engine runs Read
+    // steps in previews too (skipping them only for an unknown id: pulumi/pulumi
+    // pkg/resource/deploy/step.go, ReadStep.Apply) and fails when the object does not exist, so
+    // the first preview of a fresh LoadBalancer stack failed before anything was created. The
+    // program must declare no reads at all, offline or after a deployment.
+    for (const stack of listStacks()) {
+        it(`${stack}: the program reads nothing from the cluster (a read would run, and fail, in a first preview)`, async () => {
+            const ev = await evaluateStack(stack);
+            assert.deepStrictEqual(ev.reads, []);
+        });
+    }
+
+    it("after up, the address comes from the chart's own Service, with no read step", async () => {
+        const ev = await deployed("prod", { ingress: [{ ip: "203.0.113.7" }] });
+        assert.deepStrictEqual(ev.reads, []);
+        assert.strictEqual((ev.outputs.gateway as { url: string }).url, "http://203.0.113.7");
+    });
+
+    it("manifests written to a directory: no load balancer is provisioned, so the URL stays described", async () => {
         const ev = await deployed("prod", { ingress: [{ ip: "203.0.113.7" }] }, [
             { key: "cluster.renderYamlTo", value: "/tmp/istio-mesh-render" },
         ]);
