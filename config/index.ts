@@ -10,6 +10,7 @@ import {
 import { httpsHosts } from "../components/observability/access";
 import { TlsConfig, parseTlsConfig } from "../components/tls/config";
 import { gatewayTlsIssues } from "../components/tls/hosts";
+import { dataPlaneIssues } from "../components/istio/support";
 import { ConfigError, ConfigIssue, ConfigReader, RawConfig } from "./reader";
 
 export { ConfigError, formatIssues } from "./reader";
@@ -30,6 +31,8 @@ export const CONFIG_SECTIONS = [
     "cluster",
     "istio",
     "istiod",
+    "ztunnel",
+    "cni",
     "gateway",
     "mesh",
     "observability",
@@ -74,6 +77,9 @@ export function parseStackConfig(raw: RawConfig, stack: string): ParseResult {
                 `${JSON.stringify(config.bookinfo.namespace)} is already used by istio.rootNamespace, gateway.namespace or mesh.namespaces; Bookinfo needs a namespace of its own`,
             );
         }
+    }
+    for (const issue of dataPlaneIssues(config)) {
+        r.error(issue.key, issue.message);
     }
     if (config.tls.enabled) {
         // Every host a Gateway serves with the ingress certificate must be one the certificate

@@ -32,6 +32,20 @@ export interface GatewaySettings {
 }
 
 export const MTLS_MODES = ["STRICT", "PERMISSIVE"] as const;
+
+/** `mesh.dataPlane`: sidecar proxies injected into pods, or ambient (ztunnel per node, waypoints). */
+export const DATA_PLANES = ["sidecar", "ambient"] as const;
+export type DataPlane = (typeof DATA_PLANES)[number];
+
+/** `gateway.api`: the API that expresses ingress (Istio's Gateway/VirtualService or Kubernetes Gateway API). */
+export const GATEWAY_APIS = ["istio", "gateway-api"] as const;
+export type GatewayApi = (typeof GATEWAY_APIS)[number];
+
+/** The node-level components of the ambient data plane (DaemonSets: sized, never replicated). */
+export interface AmbientSettings {
+    cni: { resources: ResourceSettings };
+    ztunnel: { resources: ResourceSettings };
+}
 export const OUTBOUND_POLICIES = ["ALLOW_ANY", "REGISTRY_ONLY"] as const;
 
 export interface MeshSettings {
@@ -56,6 +70,16 @@ export interface IstioConfig {
     istiod: ScalingSettings;
     gateway: GatewaySettings;
     mesh: MeshSettings;
+    dataPlane: DataPlane;
+    /** The API used for ingress. */
+    gatewayApi: GatewayApi;
+    /**
+     * Version of the Kubernetes Gateway API CRD bundle (standard channel), installed only when
+     * {@link gatewayApiCrdsNeeded}: Istio does not ship these CRDs.
+     */
+    gatewayApiCrdsVersion: string;
+    /** Set in ambient mode only. */
+    ambient?: AmbientSettings;
     /** Application namespaces from `mesh.namespaces`; other components may add their own. */
     namespaces: AppNamespace[];
 }
@@ -200,6 +224,29 @@ export function parseIstioConfig(r: ConfigReader): IstioConfig {
         return { name, revision: rev === undefined || rev === "default" ? primary.revision : rev };
     });
 
+    const dataPlane = r.choice("mesh.dataPlane", DATA_PLANES);
+    const gatewayApi = r.choice("gateway.api", GATEWAY_APIS);
+    const gatewayApiCrdsVersion = r.string("gateway.crds.version", VERSION);
+    if (gatewayApiCrdsVersion === "") {
+        r.error("gateway.crds.version", "must not be empty (a Gateway API release such as 1.5.1)");
+    }
+    // Read in every mode, so that a misspelt sizing key is reported before ambient is switched on.
+    const ambient: AmbientSettings = {
+        cni: { resources: readResources(r, "cni.resources") },
+        ztunnel: { resources: readResources(r, "ztunnel.resources") },
+    };
+    if (dataPlane === "ambient" && canary) {
+        // ztunnel and the CNI node agent are one DaemonSet per cluster, bound to one control
+        // plane and upgraded in place (istio.io "Upgrade with Helm" for ambient); a side-by-side
+        // istiod cannot take over ambient namespaces one at a time as it does sidecar ones.
+        r.error(
+            "istio.canary.version",
+            `a canary control plane is not supported with mesh.dataPlane "ambient": ztunnel and ` +
+                `istio-cni run once per node and are upgraded in place; leave istio.canary.version ` +
+                `and istio.canary.revision empty and change istio.version instead (docs/ambient.md)`,
+        );
+    }
+
     return {
         chartRepository: r.string("istio.chartRepository", {
             pattern: /^(https?|oci):\/\/\S+$/,
@@ -211,6 +258,18 @@ export function parseIstioConfig(r: ConfigReader): IstioConfig {
         istiod: scaling(r, "istiod"),
         gateway,
         mesh,
+        dataPlane,
+        gatewayApi,
+        gatewayApiCrdsVersion,
+        ambient: dataPlane === "ambient" ? ambient : undefined,
         namespaces,
     };
+}
+
+/**
+ * Whether the Gateway API CRDs are installed: ambient needs them (waypoints are Gateway API
+ * Gateways, in-mesh routes HTTPRoutes), and so does Gateway API ingress.
+ */
+export function gatewayApiCrdsNeeded(cfg: Pick<IstioConfig, "dataPlane" | "gatewayApi">): boolean {
+    return cfg.dataPlane === "ambient" || cfg.gatewayApi === "gateway-api";
 }

@@ -2,11 +2,20 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { keepChartCrds, protectOpts } from "../cluster/protection";
 import { PeerAuthentication } from "../crds";
-import { MESH_DEFAULT_PEER_AUTHENTICATION, injectionLabels } from "../shared/names";
+import { GatewayApiCrds } from "../gatewayapi";
+import { MESH_DEFAULT_PEER_AUTHENTICATION, meshNamespaceLabels } from "../shared/names";
 import type { LoadBalancerStatus } from "./access";
 import { chartServiceLoadBalancer } from "./chartService";
-import { AppNamespace, ControlPlaneRevision, IstioConfig } from "./config";
-import { baseChartVersion, baseValues, gatewayValues, istiodReleaseName, istiodValues } from "./values";
+import { AppNamespace, ControlPlaneRevision, DataPlane, IstioConfig, gatewayApiCrdsNeeded } from "./config";
+import {
+    baseChartVersion,
+    baseValues,
+    cniValues,
+    gatewayValues,
+    istiodReleaseName,
+    istiodValues,
+    ztunnelValues,
+} from "./values";
 
 export interface ControlPlaneArgs {
     config: IstioConfig;
@@ -61,10 +70,16 @@ export const ignoreIstiodOwnedWebhookFields: pulumi.ResourceTransform = (args) =
     };
 };
 
+/** Release names of the ambient node components, as in Istio's "Install with Helm" (ambient). */
+export const CNI_RELEASE = "istio-cni";
+export const ZTUNNEL_RELEASE = "ztunnel";
+
 /**
  * The Istio control plane from the official Helm charts, in dependency order:
- * root namespace -> base (CRDs) -> istiod (one chart per revision) -> ingress gateway, mesh-wide
- * PeerAuthentication and the labelled application namespaces.
+ * root namespace -> base (CRDs) -> [Gateway API CRDs] -> istiod (one chart per revision)
+ * -> [ambient: istio-cni -> ztunnel] -> ingress gateway, mesh-wide PeerAuthentication and the
+ * labelled application namespaces. The bracketed steps follow istio.io "Install with Helm"
+ * (ambient): base, Gateway API CRDs, istiod, cni, ztunnel, then gateways.
  */
 export class ControlPlane extends pulumi.ComponentResource {
     /** Everything that must be ready before Istio resources or injected workloads are created. */
@@ -115,6 +130,16 @@ export class ControlPlane extends pulumi.ComponentResource {
             },
         );
 
+        // Before istiod, as Istio's ambient Helm guide orders them: waypoints and HTTPRoutes are
+        // Gateway API objects that istiod watches.
+        const gatewayApi = gatewayApiCrdsNeeded(cfg)
+            ? new GatewayApiCrds(
+                  `${name}-gateway-api-crds`,
+                  { version: cfg.gatewayApiCrdsVersion, provider: args.provider, protect },
+                  { parent: this },
+              )
+            : undefined;
+
         // Named after the revision, not its role: promoting the canary to primary then leaves its
         // chart untouched (same resource, release and objects) instead of re-creating objects that
         // still exist under the other name.
@@ -129,7 +154,11 @@ export class ControlPlane extends pulumi.ComponentResource {
                     namespace: rootNs.metadata.name,
                     values: istiodValues(cfg, cp),
                 },
-                { ...k8sOpts, dependsOn: [base], transforms: [ignoreIstiodOwnedWebhookFields] },
+                {
+                    ...k8sOpts,
+                    dependsOn: [base, ...(gatewayApi?.ready ?? [])],
+                    transforms: [ignoreIstiodOwnedWebhookFields],
+                },
             );
         const primary = istiod(cfg.primary);
         const byRevision = new Map<string, k8s.helm.v4.Chart>([[cfg.primary.revision, primary]]);
@@ -137,6 +166,38 @@ export class ControlPlane extends pulumi.ComponentResource {
             byRevision.set(cfg.canary.revision, istiod(cfg.canary));
         }
         const allIstiod = [...byRevision.values()];
+
+        // Ambient's node components, after istiod (ztunnel gets its certificates and config from
+        // it) and in the documented order. One per cluster: config refuses a canary with ambient.
+        const ambient = cfg.ambient;
+        const dataPlaneReady: pulumi.Resource[] = [];
+        if (ambient) {
+            const cni = new k8s.helm.v4.Chart(
+                `${name}-cni`,
+                {
+                    name: CNI_RELEASE,
+                    chart: "cni",
+                    version: cfg.primary.version,
+                    repositoryOpts,
+                    namespace: rootNs.metadata.name,
+                    values: cniValues(cfg, ambient),
+                },
+                { ...k8sOpts, dependsOn: [primary] },
+            );
+            const ztunnel = new k8s.helm.v4.Chart(
+                `${name}-ztunnel`,
+                {
+                    name: ZTUNNEL_RELEASE,
+                    chart: "ztunnel",
+                    version: cfg.primary.version,
+                    repositoryOpts,
+                    namespace: rootNs.metadata.name,
+                    values: ztunnelValues(cfg, ambient),
+                },
+                { ...k8sOpts, dependsOn: [cni] },
+            );
+            dataPlaneReady.push(cni, ztunnel);
+        }
 
         const gatewayNs = new k8s.core.v1.Namespace(
             `${name}-gateway-namespace`,
@@ -155,7 +216,7 @@ export class ControlPlane extends pulumi.ComponentResource {
                 namespace: gatewayNs.metadata.name,
                 values: gatewayValues(cfg),
             },
-            { ...k8sOpts, dependsOn: [primary] },
+            { ...k8sOpts, dependsOn: [primary, ...dataPlaneReady] },
         );
 
         new PeerAuthentication(
@@ -170,14 +231,15 @@ export class ControlPlane extends pulumi.ComponentResource {
         this.namespaces = {};
         for (const ns of args.namespaces) {
             const owner = byRevision.get(ns.revision) ?? primary;
-            const resource = appNamespace(`${name}-ns-${ns.name}`, ns, protect, {
+            // Workloads start in a labelled namespace only once what captures their traffic runs.
+            const resource = appNamespace(`${name}-ns-${ns.name}`, ns, cfg.dataPlane, protect, {
                 ...k8sOpts,
-                dependsOn: [owner],
+                dependsOn: [owner, ...dataPlaneReady],
             });
             this.namespaces[ns.name] = resource.metadata.name;
         }
 
-        this.ready = [...allIstiod];
+        this.ready = [...allIstiod, ...dataPlaneReady, ...(gatewayApi?.ready ?? [])];
         this.rootNamespace = rootNs.metadata.name;
         this.gatewayNamespace = gatewayNs.metadata.name;
         // Depends on the chart so that consumers of the name wait for the gateway to exist.
@@ -203,10 +265,11 @@ const PREEXISTING_NAMESPACES = ["default"];
 function appNamespace(
     name: string,
     ns: AppNamespace,
+    dataPlane: DataPlane,
     protect: boolean,
     opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.Namespace | k8s.core.v1.NamespacePatch {
-    const metadata = { name: ns.name, labels: injectionLabels(ns.revision) };
+    const metadata = { name: ns.name, labels: meshNamespaceLabels(dataPlane, ns.revision) };
     // Deleting a patch only removes its labels: there is nothing to protect.
     return PREEXISTING_NAMESPACES.includes(ns.name)
         ? new k8s.core.v1.NamespacePatch(name, { metadata }, opts)

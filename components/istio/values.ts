@@ -13,6 +13,7 @@ import {
     serviceFqdn,
 } from "../shared/names";
 import { K8sResources, k8sResources } from "../shared/resources";
+import type { AmbientSettings } from "./config";
 import { ControlPlaneRevision, IstioConfig, ScalingSettings } from "./config";
 
 export interface TopologySpreadConstraint {
@@ -42,6 +43,8 @@ export interface MeshConfigValues {
 }
 
 export interface IstiodValues {
+    /** "ambient" in ambient mode: the chart merges files/profile-ambient.yaml under these values. */
+    profile?: "ambient";
     revision: string;
     global: { istioNamespace: string; proxy: { resources: K8sResources } };
     base: { validationFailurePolicy: "Fail" };
@@ -176,6 +179,7 @@ export function meshConfig(cfg: IstioConfig): MeshConfigValues {
 export function istiodValues(cfg: IstioConfig, cp: ControlPlaneRevision): IstiodValues {
     const s = cfg.istiod;
     return {
+        ...(cfg.dataPlane === "ambient" ? { profile: "ambient" as const } : {}),
         revision: cp.revision,
         global: {
             istioNamespace: cfg.rootNamespace,
@@ -228,5 +232,48 @@ export function gatewayValues(cfg: IstioConfig): GatewayValues {
         // The chart renders the PDB only when more than one replica is guaranteed.
         podDisruptionBudget: s.replicas > 1 ? { minAvailable: 1 } : {},
         topologySpreadConstraints: spreadConstraints(s, { istio: gatewaySelectorLabel(g.name) }),
+    };
+}
+
+/**
+ * The istio-cni chart (`cni` in Istio's repository) in ambient mode. Its `profile: ambient` sets
+ * `cni.ambient.enabled`, which templates/zzy_descope_legacy.yaml lifts to `ambient.enabled`
+ * (istio/istio release-1.30 manifests/charts/istio-cni). A DaemonSet: sized, never replicated.
+ * `resources` replaces the chart default in the template's merge, so requests are always set
+ * (config requires them) and an empty limit means none (the chart sets no limit).
+ */
+export interface CniValues {
+    profile: "ambient";
+    revision: string;
+    resources: K8sResources;
+}
+
+export function cniValues(cfg: IstioConfig, ambient: AmbientSettings): CniValues {
+    return {
+        profile: "ambient",
+        revision: cfg.primary.revision,
+        resources: k8sResources(ambient.cni.resources),
+    };
+}
+
+/**
+ * The ztunnel chart. `revision` names the istiod it takes certificates and xDS from
+ * (`istiod[-<revision>].<istioNamespace>.svc:15012`, templates/daemonset.yaml); istiod trusts a
+ * ztunnel named `ztunnel` in its own namespace unless told otherwise (istiod values
+ * `trustedZtunnelNamespace`/`trustedZtunnelName`), so the release keeps the chart's default
+ * resource name and is installed in the root namespace. Istio's Helm guide installs it without a
+ * profile.
+ */
+export interface ZtunnelValues {
+    revision: string;
+    istioNamespace: string;
+    resources: K8sResources;
+}
+
+export function ztunnelValues(cfg: IstioConfig, ambient: AmbientSettings): ZtunnelValues {
+    return {
+        revision: cfg.primary.revision,
+        istioNamespace: cfg.rootNamespace,
+        resources: k8sResources(ambient.ztunnel.resources),
     };
 }

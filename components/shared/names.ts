@@ -22,6 +22,24 @@ export function injectionLabels(revision: string): Record<string, string> {
     return revision === "" ? { "istio-injection": "enabled" } : { "istio.io/rev": revision };
 }
 
+/**
+ * Namespace labels that enrol a namespace in the ambient data plane: the CNI node agent's default
+ * `ambient.enablementSelectors` (istio/istio release-1.30 manifests/charts/istio-cni/values.yaml)
+ * match pods in a namespace labelled this way. No `istio.io/rev` here: on a namespace it selects
+ * a revision's sidecar injector, and a pod with a sidecar is left out of ambient capture.
+ */
+export const AMBIENT_NAMESPACE_LABELS: Readonly<Record<string, string>> = {
+    "istio.io/dataplane-mode": "ambient",
+};
+
+/** The labels that put an application namespace in the mesh, per data plane. */
+export function meshNamespaceLabels(
+    dataPlane: "sidecar" | "ambient",
+    revision: string,
+): Record<string, string> {
+    return dataPlane === "ambient" ? { ...AMBIENT_NAMESPACE_LABELS } : injectionLabels(revision);
+}
+
 /** The `istio=` label value the gateway chart gives its pods: the release name without "istio-". */
 export function gatewaySelectorLabel(releaseName: string): string {
     return releaseName.replace(/^istio-/, "");

@@ -116,6 +116,9 @@ const PROVIDER_SECRET_OUTPUTS: Record<
     },
 };
 
+/** A manifest file (or URL) the provider reads and applies (`k8s.yaml.v2.ConfigFile`). */
+export const CONFIG_FILE_TYPE = "kubernetes:yaml/v2:ConfigFile";
+
 /** The remote component of @pulumi/kubernetes-cert-manager (a Helm release underneath). */
 export const CERT_MANAGER_TYPE = "kubernetes-cert-manager:index:CertManager";
 
@@ -174,6 +177,10 @@ const mocks: pulumi.runtime.Mocks = {
         if (args.type === CHART_V4_TYPE) {
             // Chart v4 renders provider-side; offline it has no children unless a test deployed some.
             state.resources = await chartChildren(args.name, inputs);
+        }
+        if (args.type === CONFIG_FILE_TYPE) {
+            // yaml/v2 ConfigFile reads its file provider-side too; offline it has no children.
+            state.resources = [];
         }
         if (args.type === CERT_MANAGER_TYPE) {
             // The remote component's Helm release status, as it reads once the release completed.

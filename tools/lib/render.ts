@@ -8,6 +8,7 @@ import * as path from "path";
 import { stringify } from "yaml";
 import {
     CERT_MANAGER_TYPE,
+    CONFIG_FILE_TYPE,
     CapturedResource,
     Evaluation,
     ResourceOptionsRecord,
@@ -86,7 +87,7 @@ export function redact(v: unknown): unknown {
     return v;
 }
 
-const NOT_OBJECTS = /^(pulumi:providers:|kubernetes:helm\.sh\/)/;
+const NOT_OBJECTS = /^(pulumi:providers:|kubernetes:helm\.sh\/|kubernetes:yaml\/)/;
 
 export function isK8sObject(r: CapturedResource): boolean {
     return r.custom && r.type.startsWith("kubernetes:") && !NOT_OBJECTS.test(r.type);
@@ -96,7 +97,8 @@ export function isChart(r: CapturedResource): boolean {
     return (
         r.type === "kubernetes:helm.sh/v4:Chart" ||
         r.type === "kubernetes:helm.sh/v3:Release" ||
-        r.type === CERT_MANAGER_TYPE
+        r.type === CERT_MANAGER_TYPE ||
+        r.type === CONFIG_FILE_TYPE
     );
 }
 
@@ -172,7 +174,32 @@ function chartInputs(r: CapturedResource): Record<string, unknown> {
     return { ...helmOptions, values: { ...helmOptions?.values, ...typed } };
 }
 
+/** The release tag in a manifest URL (`.../releases/download/v1.5.1/standard-install.yaml`). */
+const URL_VERSION = /\/v?(\d+\.\d+\.\d+[^/]*)\/[^/]+$/;
+
+/**
+ * A manifest file applied by the provider (offline it has no children, like a Chart v4): recorded
+ * with the charts so that the render shows what it installs and `npm run diff` a version change.
+ * `chart` is the file or URL; `version` the release tag in that URL, empty when it has none.
+ */
+function manifestFileRecord(r: CapturedResource): ChartRecord {
+    const file = String(redact(r.inputs.file) ?? "");
+    return {
+        resource: r.name,
+        type: r.type,
+        release: r.name,
+        chart: file,
+        repository: "",
+        version: URL_VERSION.exec(file)?.[1] ?? "",
+        namespace: "",
+        values: {},
+    };
+}
+
 function chartRecord(r: CapturedResource): ChartRecord {
+    if (r.type === CONFIG_FILE_TYPE) {
+        return manifestFileRecord(r);
+    }
     const i = redact(chartInputs(r)) as Record<string, string | undefined> & {
         repositoryOpts?: { repo?: string };
     };
