@@ -25,7 +25,7 @@ export function dataPlaneIssues(cfg: SupportInput): ConfigIssue[] {
         // waypoint, and an ALLOW rule that matches HTTP methods (zero-trust) cannot be met at L4.
         const access =
             cfg.bookinfo.access.mode === "zero-trust"
-                ? ` and its zero-trust policies match HTTP methods (L7), which ztunnel cannot enforce`
+                ? `, and its zero-trust policies match HTTP methods (L7), which ztunnel cannot enforce`
                 : "";
         issues.push({
             key: "bookinfo.enabled",

@@ -1,0 +1,241 @@
+import * as assert from "assert";
+import { parseIstioConfig } from "../../../components/istio/config";
+import { cniValues, istiodValues, ztunnelValues } from "../../../components/istio/values";
+import { AMBIENT_NAMESPACE_LABELS } from "../../../components/shared/names";
+import { ConfigReader } from "../../../config/reader";
+import { Evaluation } from "../../../tools/lib/mockRuntime";
+import { byType, configIssues, evaluateStack, nameOf, one, rawConfig } from "../../support/stacks";
+import { CHART, NAMESPACE } from "../../support/types";
+
+const CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile";
+const NAMESPACE_PATCH = "kubernetes:core/v1:NamespacePatch";
+
+/** dev in ambient mode, with Bookinfo (not supported there yet) off and two app namespaces. */
+const AMBIENT = [
+    { key: "mesh.dataPlane", value: "ambient" },
+    { key: "bookinfo.enabled", value: "false" },
+    { key: "mesh.namespaces", value: '["team-a", "default"]' },
+];
+
+function istioConfig(stack: string, overrides: { key: string; value: string }[] = []) {
+    const r = new ConfigReader(rawConfig(stack, overrides));
+    const cfg = parseIstioConfig(r);
+    return { cfg, issues: r.issues };
+}
+
+function keys(issues: { key: string }[]): string[] {
+    return issues.map((i) => i.key);
+}
+
+function chartOf(ev: Evaluation, chart: string) {
+    const found = byType(ev, CHART).filter((c) => c.inputs.chart === chart);
+    assert.strictEqual(found.length, 1, `one ${chart} chart`);
+    return found[0];
+}
+
+function labelsOf(ev: Evaluation, ns: string): Record<string, string> {
+    const found = [...byType(ev, NAMESPACE), ...byType(ev, NAMESPACE_PATCH)].filter(
+        (r) => (r.inputs.metadata as { name: string }).name === ns,
+    );
+    assert.strictEqual(found.length, 1, `namespace ${ns} declared once`);
+    return (found[0].inputs.metadata as { labels?: Record<string, string> }).labels ?? {};
+}
+
+describe("ambient data plane: config", () => {
+    it("defaults to sidecars and Istio's ingress API, and every stack is valid as it is", () => {
+        for (const stack of ["dev", "staging", "prod"]) {
+            const { cfg, issues } = istioConfig(stack);
+            assert.deepStrictEqual(issues, []);
+            assert.strictEqual(cfg.dataPlane, "sidecar");
+            assert.strictEqual(cfg.gatewayApi, "istio");
+            assert.strictEqual(cfg.ambient, undefined);
+        }
+    });
+
+    it("refuses unknown mesh.dataPlane and gateway.api values, naming the allowed ones", () => {
+        const issues = configIssues("dev", { "mesh.dataPlane": "sidecarless", "gateway.api": "gatewayapi" });
+        const byKey = Object.fromEntries(issues.map((i) => [i.key, i.message]));
+        assert.match(byKey["mesh.dataPlane"], /"sidecarless" is not allowed.*sidecar, ambient/);
+        assert.match(byKey["gateway.api"], /"gatewayapi" is not allowed.*istio, gateway-api/);
+        assert.deepStrictEqual(keys(issues).sort(), ["gateway.api", "mesh.dataPlane"]);
+    });
+
+    it("refuses a canary control plane with ambient, naming both keys, and only that", () => {
+        const issues = configIssues("dev", {
+            "mesh.dataPlane": "ambient",
+            "bookinfo.enabled": false,
+            "istio.canary.version": "1.31.0",
+            "istio.canary.revision": "1-31-0",
+        });
+        assert.deepStrictEqual(keys(issues), ["istio.canary.version"]);
+        assert.match(issues[0].message, /mesh\.dataPlane "ambient"/);
+        assert.match(issues[0].message, /istio\.canary\.revision/);
+        // The same canary is fine with sidecars.
+        assert.deepStrictEqual(
+            configIssues("dev", {
+                "bookinfo.enabled": false,
+                "istio.canary.version": "1.31.0",
+                "istio.canary.revision": "1-31-0",
+            }),
+            [],
+        );
+    });
+
+    it("refuses Bookinfo in ambient (its routes and policies need a waypoint), saying what to do", () => {
+        const issues = configIssues("dev", { "mesh.dataPlane": "ambient" });
+        assert.deepStrictEqual(keys(issues), ["bookinfo.enabled"]);
+        assert.match(issues[0].message, /not supported yet with mesh\.dataPlane "ambient"/);
+        assert.match(issues[0].message, /waypoint and HTTPRoutes/);
+        assert.match(issues[0].message, /zero-trust/);
+        const open = configIssues("dev", { "mesh.dataPlane": "ambient", "bookinfo.access": "open" });
+        assert.deepStrictEqual(keys(open), ["bookinfo.enabled"]);
+        assert.doesNotMatch(open[0].message, /zero-trust/);
+        assert.deepStrictEqual(
+            configIssues("dev", { "mesh.dataPlane": "ambient", "bookinfo.enabled": false }),
+            [],
+        );
+    });
+
+    it("refuses Gateway API ingress where it is not built yet (Bookinfo, exposed addon UIs)", () => {
+        const issues = configIssues("dev", {
+            "gateway.api": "gateway-api",
+            "observability.kiali.ingress.enabled": true,
+        });
+        assert.deepStrictEqual(keys(issues).sort(), [
+            "bookinfo.enabled",
+            "observability.kiali.ingress.enabled",
+        ]);
+        for (const i of issues) {
+            assert.match(i.message, /gateway\.api "gateway-api"/);
+            assert.match(i.message, /not built yet/);
+        }
+        assert.deepStrictEqual(
+            configIssues("dev", {
+                "gateway.api": "gateway-api",
+                "bookinfo.enabled": false,
+                "observability.kiali.ingress.enabled": false,
+                "observability.grafana.ingress.enabled": false,
+                "observability.jaeger.ingress.enabled": false,
+            }),
+            [],
+        );
+    });
+
+    it("validates the Gateway API CRD version and the ztunnel and CNI sizing", () => {
+        const issues = configIssues("dev", {
+            "gateway.crds.version": "latest",
+            "ztunnel.resources.requests.cpu": "",
+            "cni.resources.limits.memory": "lots",
+            "ztunnel.resource.limits.cpu": "1",
+        });
+        const byKey = Object.fromEntries(issues.map((i) => [i.key, i.message]));
+        assert.match(byKey["gateway.crds.version"], /"latest" is not valid/);
+        assert.match(byKey["ztunnel.resources.requests.cpu"], /must not be empty/);
+        assert.match(byKey["cni.resources.limits.memory"], /"lots" is not valid/);
+        assert.match(byKey["ztunnel.resource.limits.cpu"], /unknown configuration key/);
+        assert.strictEqual(issues.length, 4);
+    });
+});
+
+describe("ambient data plane: chart values", () => {
+    it("selects the ambient profile for istiod only in ambient mode", () => {
+        const sidecar = istioConfig("prod").cfg;
+        assert.strictEqual(istiodValues(sidecar, sidecar.primary).profile, undefined);
+        const ambient = istioConfig("prod", [{ key: "mesh.dataPlane", value: "ambient" }]).cfg;
+        const values = istiodValues(ambient, ambient.primary);
+        assert.strictEqual(values.profile, "ambient");
+        // The profile adds to the values; the stack's own mesh config and sizing stay.
+        const { profile, ...rest } = values;
+        assert.strictEqual(profile, "ambient");
+        assert.deepStrictEqual(rest, istiodValues(sidecar, sidecar.primary));
+    });
+
+    it("sizes istio-cni and ztunnel from their config keys, against the primary revision", () => {
+        const { cfg } = istioConfig("dev", [
+            { key: "mesh.dataPlane", value: "ambient" },
+            { key: "istio.revision", value: "1-30" },
+            { key: "ztunnel.resources.requests.cpu", value: "300m" },
+            { key: "ztunnel.resources.limits.memory", value: "1Gi" },
+            { key: "cni.resources.requests.memory", value: "64Mi" },
+        ]);
+        assert.ok(cfg.ambient);
+        assert.deepStrictEqual(cniValues(cfg, cfg.ambient), {
+            profile: "ambient",
+            revision: "1-30",
+            resources: { requests: { cpu: "100m", memory: "64Mi" } },
+        });
+        const z = ztunnelValues(cfg, cfg.ambient);
+        assert.strictEqual(z.revision, "1-30");
+        assert.strictEqual(z.istioNamespace, cfg.rootNamespace);
+        assert.deepStrictEqual(z.resources, {
+            requests: { cpu: "300m", memory: "512Mi" },
+            limits: { memory: "1Gi" },
+        });
+    });
+});
+
+describe("ambient data plane: install", () => {
+    it("installs istio-cni and ztunnel at istio.version from Istio's repository, into the root namespace", async () => {
+        const { cfg } = istioConfig("dev", AMBIENT);
+        const ev = await evaluateStack("dev", AMBIENT);
+        const istiod = chartOf(ev, "istiod");
+        assert.strictEqual((istiod.inputs.values as { profile?: string }).profile, "ambient");
+        for (const [chart, release] of [
+            ["cni", "istio-cni"],
+            ["ztunnel", "ztunnel"],
+        ]) {
+            const c = chartOf(ev, chart);
+            assert.strictEqual(c.inputs.name, release);
+            assert.strictEqual(c.inputs.version, cfg.primary.version);
+            assert.strictEqual(c.inputs.version, istiod.inputs.version);
+            assert.deepStrictEqual(c.inputs.repositoryOpts, istiod.inputs.repositoryOpts);
+            assert.strictEqual(c.inputs.namespace, istiod.inputs.namespace);
+        }
+        assert.strictEqual((chartOf(ev, "cni").inputs.values as { profile?: string }).profile, "ambient");
+    });
+
+    it("follows Istio's order: base, Gateway API CRDs, istiod, cni, ztunnel, then gateway and namespaces", async () => {
+        const ev = await evaluateStack("dev", AMBIENT);
+        const deps = (r: { dependsOn: string[] }) => r.dependsOn.map((u) => nameOf(ev, u)).sort();
+        const crds = byType(ev, CONFIG_FILE);
+        assert.strictEqual(crds.length, 1);
+        assert.deepStrictEqual(deps(chartOf(ev, "istiod")), [crds[0].name, "istio-base"].sort());
+        assert.deepStrictEqual(deps(chartOf(ev, "cni")), [chartOf(ev, "istiod").name]);
+        assert.deepStrictEqual(deps(chartOf(ev, "ztunnel")), [chartOf(ev, "cni").name]);
+        const nodeAgents = [chartOf(ev, "cni").name, chartOf(ev, "ztunnel").name];
+        for (const r of [
+            chartOf(ev, "gateway"),
+            one(ev, NAMESPACE, "istio-ns-team-a"),
+            one(ev, NAMESPACE_PATCH, "istio-ns-default"),
+        ]) {
+            for (const n of nodeAgents) {
+                assert.ok(deps(r).includes(n), `${r.name} waits for ${n}`);
+            }
+        }
+    });
+
+    it("labels application namespaces for ambient instead of sidecar injection", async () => {
+        const ambient = await evaluateStack("dev", AMBIENT);
+        for (const ns of ["team-a", "default"]) {
+            assert.deepStrictEqual(labelsOf(ambient, ns), { ...AMBIENT_NAMESPACE_LABELS });
+        }
+        const sidecar = await evaluateStack("dev", [
+            { key: "bookinfo.enabled", value: "false" },
+            { key: "mesh.namespaces", value: '["team-a", "default"]' },
+        ]);
+        for (const ns of ["team-a", "default"]) {
+            const labels = labelsOf(sidecar, ns);
+            assert.strictEqual(labels["istio-injection"], "enabled");
+            assert.strictEqual(labels["istio.io/dataplane-mode"], undefined);
+        }
+    });
+
+    it("installs neither istio-cni nor ztunnel nor the Gateway API CRDs in sidecar mode", async () => {
+        const ev = await evaluateStack("dev");
+        const charts = byType(ev, CHART).map((c) => c.inputs.chart);
+        assert.ok(charts.includes("istiod"));
+        assert.ok(!charts.includes("cni") && !charts.includes("ztunnel"));
+        assert.deepStrictEqual(byType(ev, CONFIG_FILE), []);
+        assert.strictEqual((chartOf(ev, "istiod").inputs.values as { profile?: string }).profile, undefined);
+    });
+});
