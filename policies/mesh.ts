@@ -217,12 +217,18 @@ export const virtualServicePerHost: StackValidationPolicy = {
 
 const INJECTION_LABEL = "istio-injection";
 const REVISION_LABEL = "istio.io/rev";
+/**
+ * The ambient enrolment label (istio-cni `ambient.enablementSelectors`, Istio 1.30): its
+ * workloads are in the mesh through ztunnel, with no sidecar to inject.
+ */
+const DATAPLANE_MODE_LABEL = "istio.io/dataplane-mode";
 
 export const namespaceInjection: StackValidationPolicy = {
     name: "namespace-injection-label",
     description:
-        "Namespaces that run workloads select a control plane for sidecar injection: istio-injection=enabled " +
-        "or istio.io/rev, never both.",
+        "Namespaces that run workloads join the mesh: sidecar injection (istio-injection=enabled or " +
+        "istio.io/rev, never both) or the ambient data plane (istio.io/dataplane-mode=ambient, without " +
+        "injection labels).",
     severity: "high",
     configSchema: {
         properties: {
@@ -259,6 +265,15 @@ export const namespaceInjection: StackValidationPolicy = {
                     r.urn,
                 );
             }
+            const injection = [INJECTION_LABEL, REVISION_LABEL].filter((l) => labels[l] !== undefined);
+            if (labels[DATAPLANE_MODE_LABEL] === "ambient" && injection.length > 0) {
+                reportViolation(
+                    `${what} is labelled ${DATAPLANE_MODE_LABEL}=ambient and also for sidecar injection ` +
+                        `(${injection.map((l) => `${l}=${labels[l]}`).join(", ")}); its pods get sidecars ` +
+                        "and are left out of ambient capture. Fix: keep only one data plane per namespace.",
+                    r.urn,
+                );
+            }
         }
         const workloads = new Map<string, string[]>();
         for (const r of args.resources) {
@@ -283,6 +298,9 @@ export const namespaceInjection: StackValidationPolicy = {
                         `labelled ${INJECTION_LABEL}=enabled or ${REVISION_LABEL}=<revision>, or label the pods ` +
                         "sidecar.istio.io/inject=false if they must stay outside the mesh.",
                 );
+            } else if (d.labels[DATAPLANE_MODE_LABEL] === "ambient") {
+                // In the mesh through ztunnel: nothing is injected, so there is nothing to check.
+                continue;
             } else if (d.labels[INJECTION_LABEL] !== "enabled" && !d.labels[REVISION_LABEL]) {
                 reportViolation(
                     `${d.what} runs ${list} but has no injection label, so they start without sidecars ` +

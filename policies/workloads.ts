@@ -24,6 +24,8 @@ import {
     isKind,
     ISTIO_NETWORKING,
     NamedContainer,
+    metadataOf,
+    namespaceOf,
     podTemplateOf,
 } from "./lib/objects";
 import { environmentOf, environmentSchema } from "./lib/settings";
@@ -105,6 +107,9 @@ const CHART_CONTAINERS: Record<string, ChartContainer[]> = {
         },
     ],
     gateway: [{ container: "istio-proxy", path: ["resources"], defaultIsComplete: true }],
+    // Ambient node agents (the 1.30 charts request CPU and memory but set no memory limit).
+    cni: [{ container: "install-cni", path: ["resources"] }],
+    ztunnel: [{ container: "istio-proxy", path: ["resources"] }],
     "kiali-server": [{ container: "kiali", path: ["deployment", "resources"], defaultIsComplete: true }],
     grafana: [
         { container: "grafana", path: ["resources"] },
@@ -175,12 +180,44 @@ export const chartContainerResources: ResourceValidationPolicy = {
 
 const ESCALATING_CAPABILITIES = ["ALL", "SYS_ADMIN", "CAP_SYS_ADMIN"];
 
+const DAEMONSET = "kubernetes:apps/v1:DaemonSet";
+
+/**
+ * The node agents of Istio's ambient data plane, as the 1.30 charts name them in the root
+ * namespace: ztunnel (templates/daemonset.yaml: NET_ADMIN, SYS_ADMIN and NET_RAW for TPROXY and
+ * `setns`, hence allowPrivilegeEscalation) and istio-cni-node (SYS_ADMIN to enter pods' network
+ * namespaces). They cannot run otherwise, so they are exempt by namespace/name, DaemonSets only.
+ */
+const AMBIENT_NODE_AGENTS = ["istio-system/ztunnel", "istio-system/istio-cni-node"];
+
 export const noPrivilegedContainers: ResourceValidationPolicy = {
     name: "no-privileged-containers",
     description:
-        "No container runs privileged, allows privilege escalation or adds SYS_ADMIN/ALL capabilities.",
+        "No container runs privileged, allows privilege escalation or adds SYS_ADMIN/ALL capabilities " +
+        "(except the ambient node agents ztunnel and istio-cni-node).",
     severity: "critical",
-    validateResource: (args, reportViolation) =>
+    configSchema: {
+        properties: {
+            exemptDaemonSets: {
+                type: "array",
+                items: { type: "string" },
+                default: AMBIENT_NODE_AGENTS,
+                description:
+                    "DaemonSets (namespace/name) that need these privileges to work: Istio's ambient node " +
+                    "agents, in the root namespace.",
+            },
+        },
+    },
+    validateResource: (args, reportViolation) => {
+        const exempt =
+            args.getConfig<{ exemptDaemonSets?: string[] }>().exemptDaemonSets ?? AMBIENT_NODE_AGENTS;
+        const props = args.props as Props;
+        if (
+            args.type === DAEMONSET &&
+            exempt.includes(`${namespaceOf(props)}/${metadataOf(props).name ?? ""}`)
+        ) {
+            return args.notApplicable("an ambient node agent, which needs these privileges");
+        }
         eachContainer(args, reportViolation, ({ container }) => {
             const sc = container.securityContext ?? {};
             const problems = [
@@ -193,7 +230,8 @@ export const noPrivilegedContainers: ResourceValidationPolicy = {
             return problems.length === 0
                 ? undefined
                 : `sets ${problems.join(", ")}. Fix: remove it and set securityContext.allowPrivilegeEscalation: false.`;
-        }),
+        });
+    },
 };
 
 interface GatewayPods {

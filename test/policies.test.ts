@@ -16,6 +16,7 @@ import { PROJECT_ROOT, parsePath } from "../tools/lib/stackFiles";
 import { evaluateStack } from "./support/stacks";
 import {
     CHART,
+    DAEMONSET,
     DEPLOYMENT,
     DESTINATION_RULE as DR,
     ISTIO_GATEWAY,
@@ -310,6 +311,35 @@ describe("policy pack", () => {
             await expectPass("namespace-injection-label", withRenderedGateway(dev));
         });
 
+        it("namespace-injection-label: ambient namespaces need no injection, and not both", async () => {
+            const ambient = mutate(
+                dev,
+                NAMESPACE,
+                "bookinfo",
+                set("metadata.labels", { "istio.io/dataplane-mode": "ambient" }),
+            );
+            await expectPass("namespace-injection-label", ambient);
+            const other = mutate(
+                dev,
+                NAMESPACE,
+                "bookinfo",
+                set("metadata.labels", { "istio.io/dataplane-mode": "none" }),
+            );
+            await expectFail("namespace-injection-label", other, [
+                "Namespace bookinfo runs Deployment bookinfo/details-v1",
+            ]);
+            const mixed = mutate(
+                dev,
+                NAMESPACE,
+                "bookinfo",
+                set('metadata.labels["istio.io/dataplane-mode"]', "ambient"),
+            );
+            await expectFail("namespace-injection-label", mixed, [
+                "is labelled istio.io/dataplane-mode=ambient and also for sidecar injection",
+                "istio-injection=enabled",
+            ]);
+        });
+
         it("mesh-mtls-strict", async () => {
             await expectPass("mesh-mtls-strict", prod);
             const permissive = mutate(prod, PA, "istio-system/default", set("spec.mtls.mode", "PERMISSIVE"));
@@ -517,6 +547,47 @@ describe("policy pack", () => {
                 }),
             );
             await expectFail("no-privileged-containers", sysAdmin, ["capabilities.add SYS_ADMIN"]);
+        });
+
+        it("chart-container-resources-set: the ambient node agents", async () => {
+            const ambient = await evaluateStack("prod", [
+                { key: "mesh.dataPlane", value: "ambient" },
+                { key: "bookinfo.enabled", value: "false" },
+            ]);
+            await expectPass("chart-container-resources-set", ambient);
+            const unlimited = mutate(ambient, CHART, "ztunnel", unset("values.resources.limits"));
+            await expectFail("chart-container-resources-set", unlimited, [
+                "Helm chart ztunnel (ztunnel) container istio-proxy is not sized: resources lacks limits.memory",
+            ]);
+        });
+
+        it("no-privileged-containers: the ambient node agents are exempt, by DaemonSet name only", async () => {
+            // ztunnel as its 1.30 chart renders it in a real preview (templates/daemonset.yaml).
+            const agent = (name: string, type: string) => {
+                const ev = addCopy(
+                    prod,
+                    DEPLOYMENT,
+                    "istio-system/jaeger",
+                    name,
+                    set("metadata", { name, namespace: "istio-system" }),
+                    set("spec.template.spec.containers[0].securityContext", {
+                        allowPrivilegeEscalation: true,
+                        capabilities: { add: ["NET_ADMIN", "SYS_ADMIN", "NET_RAW"] },
+                    }),
+                );
+                ev.resources[ev.resources.length - 1].type = type;
+                return ev;
+            };
+            await expectPass("no-privileged-containers", agent("ztunnel", DAEMONSET));
+            await expectPass("no-privileged-containers", agent("istio-cni-node", DAEMONSET));
+            await expectFail("no-privileged-containers", agent("ztunnel", DEPLOYMENT), [
+                "Deployment istio-system/ztunnel",
+                "capabilities.add SYS_ADMIN",
+            ]);
+            await expectFail("no-privileged-containers", agent("node-agent", DAEMONSET), [
+                "DaemonSet istio-system/node-agent",
+                "allowPrivilegeEscalation: true",
+            ]);
         });
 
         it("loadbalancer-only-for-gateways", async () => {

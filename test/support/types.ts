@@ -30,6 +30,7 @@ export const NAMESPACE = tokenOf(k8s.core.v1.Namespace);
 export const SECRET = tokenOf(k8s.core.v1.Secret);
 export const SERVICE = tokenOf(k8s.core.v1.Service);
 export const DEPLOYMENT = tokenOf(k8s.apps.v1.Deployment);
+export const DAEMONSET = tokenOf(k8s.apps.v1.DaemonSet);
 export const PASSWORD = tokenOf(random.RandomPassword);
 export const CERT_MANAGER = tokenOf(certmanager.CertManager);
 

@@ -157,6 +157,7 @@ describe("ambient data plane: chart values", () => {
             { key: "ztunnel.resources.requests.cpu", value: "300m" },
             { key: "ztunnel.resources.limits.memory", value: "1Gi" },
             { key: "cni.resources.requests.memory", value: "64Mi" },
+            { key: "cni.resources.limits.memory", value: "" },
         ]);
         assert.ok(cfg.ambient);
         assert.deepStrictEqual(cniValues(cfg, cfg.ambient), {
