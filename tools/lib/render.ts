@@ -183,7 +183,8 @@ const URL_VERSION = /\/v?(\d+\.\d+\.\d+[^/]*)\/[^/]+$/;
  * `chart` is the file or URL; `version` the release tag in that URL, empty when it has none.
  */
 function manifestFileRecord(r: CapturedResource): ChartRecord {
-    const file = String(redact(r.inputs.file) ?? "");
+    const raw = redact(r.inputs.file);
+    const file = typeof raw === "string" ? raw : "";
     return {
         resource: r.name,
         type: r.type,

@@ -1,4 +1,6 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { parseIstioConfig } from "../../../components/istio/config";
 import { cniValues, istiodValues, ztunnelValues } from "../../../components/istio/values";
 import { AMBIENT_NAMESPACE_LABELS } from "../../../components/shared/names";
@@ -228,6 +230,18 @@ describe("ambient data plane: install", () => {
             const labels = labelsOf(sidecar, ns);
             assert.strictEqual(labels["istio-injection"], "enabled");
             assert.strictEqual(labels["istio.io/dataplane-mode"], undefined);
+        }
+    });
+
+    it("records istio-cni and ztunnel at the installed version in docs/chart-hazards.md", async () => {
+        const table = fs.readFileSync(path.join(__dirname, "../../../docs/chart-hazards.md"), "utf8");
+        const rows = [...table.matchAll(/^\| `([a-z0-9-]+)` +\| ([0-9][^ |]*) /gm)].map(
+            (m) => `${m[1]}@${m[2]}`,
+        );
+        const ev = await evaluateStack("dev", AMBIENT);
+        for (const chart of ["cni", "ztunnel"]) {
+            const c = chartOf(ev, chart);
+            assert.ok(rows.includes(`${chart}@${String(c.inputs.version)}`), `${chart} has a row`);
         }
     });
 
