@@ -49,20 +49,91 @@ interface NumberRule {
 /** Kubernetes DNS-1123 label: namespaces, release names, revisions. */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Kubernetes resource quantities as used for CPU and memory requests and limits. */
-export const QUANTITY = /^([0-9]+(\.[0-9]+)?|\.[0-9]+)(m|k|Ki|M|Mi|G|Gi|T|Ti|P|Pi|E|Ei)?$/;
+export { QUANTITY } from "./quantity";
 /** A semantic version without a leading "v" (Helm chart versions of Istio). */
 export const SEMVER = /^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$/;
 
+export interface ReaderOptions {
+    /**
+     * Leaf paths the stack (or `--config`) set, as opposed to values that are Pulumi.yaml defaults.
+     * Only those get "has no effect" warnings. Absent: every present value counts as set.
+     */
+    explicit?: Iterable<string>;
+}
+
 export class ConfigReader {
     readonly issues: ConfigIssue[] = [];
+    /** Settings that are valid but have no effect (e.g. `tls.hosts` while `tls.enabled` is false). */
+    readonly warnings: ConfigIssue[] = [];
     private readonly consumed = new Set<string>();
     /** Paths below which any content is accepted (free-form maps read as a whole). */
     private readonly openPrefixes = new Set<string>();
+    private readonly explicitPaths?: ReadonlySet<string>;
+    /** Paths where a value is not a map although settings are read below it (reported once). */
+    private readonly notMaps = new Set<string>();
 
-    constructor(private readonly raw: RawConfig) {}
+    constructor(
+        private readonly raw: RawConfig,
+        opts: ReaderOptions = {},
+    ) {
+        this.explicitPaths = opts.explicit === undefined ? undefined : new Set(opts.explicit);
+    }
 
     error(key: string, message: string): void {
         this.issues.push({ key, message });
+    }
+
+    warn(key: string, message: string): void {
+        this.warnings.push({ key, message });
+    }
+
+    /**
+     * Whether any of the paths (or anything below them) already has an issue. Checks that combine
+     * several settings skip when an input is already reported, so one mistake gives one message.
+     */
+    hasIssue(...paths: string[]): boolean {
+        return this.issues.some((i) =>
+            paths.some((p) => i.key === p || i.key.startsWith(`${p}.`) || i.key.startsWith(`${p}[`)),
+        );
+    }
+
+    /** Whether the stack set the path (or something below it) rather than leaving the default. */
+    isExplicit(path: string): boolean {
+        if (this.explicitPaths === undefined) {
+            return this.has(path);
+        }
+        for (const e of this.explicitPaths) {
+            if (
+                e === path ||
+                e.startsWith(`${path}.`) ||
+                e.startsWith(`${path}[`) ||
+                path.startsWith(`${e}.`)
+            ) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The paths the stack set at or below any of `prefixes` (none when unknown). */
+    explicitUnder(prefixes: readonly string[]): string[] {
+        const out: string[] = [];
+        for (const e of this.explicitPaths ?? []) {
+            if (prefixes.some((p) => e === p || e.startsWith(`${p}.`) || e.startsWith(`${p}[`))) {
+                out.push(e);
+            }
+        }
+        return out.sort();
+    }
+
+    /** The raw value at a path, without reading it (for messages). */
+    peek(path: string): unknown {
+        return this.lookup(path);
+    }
+
+    /** Every path read so far (known keys), for "did you mean" hints. */
+    knownPaths(): string[] {
+        return [...this.consumed, ...this.openPrefixes];
     }
 
     /** Whether a value is present at the path (after project defaults were applied). */
@@ -78,7 +149,7 @@ export class ConfigReader {
 
     string(
         path: string,
-        rule: { oneOf?: readonly string[]; pattern?: RegExp; patternHint?: string } = {},
+        rule: { oneOf?: readonly string[]; pattern?: RegExp; patternHint?: string; maxLength?: number } = {},
     ): string {
         const v = this.required(path);
         if (v === undefined) {
@@ -93,6 +164,11 @@ export class ConfigReader {
             this.error(path, `${show(s)} is not allowed; allowed values: ${rule.oneOf.join(", ")}`);
         } else if (rule.pattern && s !== "" && !rule.pattern.test(s)) {
             this.error(path, `${show(s)} is not valid; expected ${rule.patternHint ?? rule.pattern.source}`);
+        } else if (rule.maxLength !== undefined && s.length > rule.maxLength) {
+            this.error(
+                path,
+                `${show(s)} is ${s.length} characters long; at most ${rule.maxLength} are allowed`,
+            );
         }
         return s;
     }
@@ -130,7 +206,10 @@ export class ConfigReader {
         return this.numeric(path, rule) ?? 0;
     }
 
-    stringList(path: string, rule: { pattern?: RegExp; patternHint?: string } = {}): string[] {
+    stringList(
+        path: string,
+        rule: { pattern?: RegExp; patternHint?: string; maxLength?: number } = {},
+    ): string[] {
         const v = this.required(path);
         if (v === undefined) {
             return [];
@@ -144,6 +223,11 @@ export class ConfigReader {
         items.forEach((item, i) => {
             if (rule.pattern && !rule.pattern.test(item)) {
                 this.error(`${path}[${i}]`, `${show(item)} is not valid; expected ${rule.patternHint}`);
+            } else if (rule.maxLength !== undefined && item.length > rule.maxLength) {
+                this.error(
+                    `${path}[${i}]`,
+                    `${show(item)} is ${item.length} characters long; at most ${rule.maxLength} are allowed`,
+                );
             }
         });
         const dupes = items.filter((x, i) => items.indexOf(x) !== i);
@@ -194,7 +278,7 @@ export class ConfigReader {
     unknownKeys(known: readonly string[]): string[] {
         const out: string[] = [];
         const walk = (value: unknown, path: string): void => {
-            if (this.consumed.has(path) || this.openPrefixes.has(path)) {
+            if (this.consumed.has(path) || this.openPrefixes.has(path) || this.notMaps.has(path)) {
                 return;
             }
             if (value !== null && typeof value === "object" && !Array.isArray(value)) {
@@ -216,7 +300,7 @@ export class ConfigReader {
     /** Reports every unread key as an error, with the closest known key as a hint. */
     rejectUnknownKeys(known: readonly string[]): void {
         for (const key of this.unknownKeys(known)) {
-            const hint = closest(key, [...this.consumed]);
+            const hint = suggest(key, [...this.consumed]);
             this.error(key, `unknown configuration key${hint ? `; did you mean '${hint}'?` : ""}`);
         }
     }
@@ -242,6 +326,19 @@ export class ConfigReader {
     private required(path: string): unknown {
         this.consumed.add(path);
         const v = this.lookup(path);
+        const blocked = v === undefined ? this.scalarAbove(path) : undefined;
+        if (blocked !== undefined) {
+            // `gateway.resources: big` hides every setting below it; say so once, at that path.
+            if (!this.notMaps.has(blocked.path)) {
+                this.notMaps.add(blocked.path);
+                this.error(
+                    blocked.path,
+                    `expected a map of settings (such as ${path}), got ${show(blocked.value)}; ` +
+                        `set the settings below it with \`pulumi config set --path ${path} <value>\``,
+                );
+            }
+            return undefined;
+        }
         if (v === undefined || v === null) {
             this.error(
                 path,
@@ -250,6 +347,22 @@ export class ConfigReader {
             return undefined;
         }
         return v;
+    }
+
+    /** The nearest value above `path` that is present but not a map, if any. */
+    private scalarAbove(path: string): { path: string; value: unknown } | undefined {
+        const segs = path.split(".");
+        let cur: unknown = this.raw;
+        for (let i = 0; i < segs.length - 1; i++) {
+            cur = (cur as Record<string, unknown>)[segs[i]];
+            if (cur === undefined || cur === null) {
+                return undefined;
+            }
+            if (typeof cur !== "object" || Array.isArray(cur)) {
+                return { path: segs.slice(0, i + 1).join("."), value: cur };
+            }
+        }
+        return undefined;
     }
 
     private lookup(path: string): unknown {
@@ -283,8 +396,45 @@ function parseJsonList(s: string): unknown {
     return t.split(",").map((x) => x.trim());
 }
 
+/**
+ * The known key a misspelt or misplaced one most likely meant: a close spelling
+ * (`istio.verison` -> `istio.version`), the same key under no or another section
+ * (`istio.gateway.replicas` -> `gateway.replicas`, `istio.mtls` -> `mesh.mtls`), or a close
+ * spelling of the part after the section (`istio.mtsl` -> `mesh.mtls`).
+ */
+export function suggest(key: string, candidates: readonly string[]): string | undefined {
+    const near = closest(key, candidates);
+    if (near !== undefined) {
+        return near;
+    }
+    const tail = (k: string): string => k.slice(k.indexOf(".") + 1);
+    if (!key.includes(".")) {
+        return undefined;
+    }
+    const rest = tail(key);
+    if (candidates.includes(rest)) {
+        return rest;
+    }
+    const sameTail = candidates.filter((c) => c.includes(".") && tail(c) === rest);
+    if (sameTail.length === 1) {
+        return sameTail[0];
+    }
+    const byTail = new Map<string, string>();
+    for (const c of candidates.filter((x) => x.includes("."))) {
+        if (!byTail.has(tail(c))) {
+            byTail.set(tail(c), c);
+        }
+    }
+    // A leaf name shared by several sections (`replicas`) is no hint on its own.
+    const hint = closest(
+        rest,
+        [...byTail.keys()].filter((t) => candidates.filter((c) => tail(c) === t).length === 1),
+    );
+    return hint === undefined ? undefined : byTail.get(hint);
+}
+
 /** The candidate with the smallest edit distance, if it is close enough to be a plausible typo. */
-function closest(key: string, candidates: string[]): string | undefined {
+export function closest(key: string, candidates: readonly string[]): string | undefined {
     let best: string | undefined;
     let bestScore = Infinity;
     for (const c of candidates) {
