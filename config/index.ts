@@ -52,10 +52,8 @@ export function differingFromDefaults(raw: RawConfig, project: ProjectFile = rea
         }, raw);
     // The CLI writes defaults through `pulumi config set --path` semantics, which turn "2" into 2
     // (sdk/go/common/resource/config/object.go, coerce); compare as the user would read them.
-    const same = (a: unknown, b: unknown): boolean =>
-        typeof a === "object" || typeof b === "object"
-            ? JSON.stringify(a) === JSON.stringify(b)
-            : String(a) === String(b);
+    const text = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
+    const same = (a: unknown, b: unknown): boolean => text(a) === text(b);
     for (const key of declaredPaths(project)) {
         const v = at(key);
         if (v !== undefined && !same(v, declaredDefault(key, project))) {
@@ -155,9 +153,7 @@ export function parseStackConfig(raw: RawConfig, stack: string, opts: ParseOptio
         tls: parseTlsConfig(r),
     };
     r.rejectUnknownKeys(knownSections(project));
-    for (const issue of namespaceIssues(
-        ownedNamespaces(config).filter((ns) => !r.hasIssue(ns.key.replace(/\[\d+\]$/, ""))),
-    )) {
+    for (const issue of namespaceIssues(ownedNamespaces(config).filter((ns) => !r.hasIssue(ns.key)))) {
         r.error(issue.key, issue.message);
     }
     if (
@@ -230,8 +226,12 @@ export function parseConfig(source: ConfigSource, stack: string): ParseResult {
     if (input.issues.length === 0) {
         return result;
     }
-    const issues = [...input.issues, ...(result.ok ? [] : result.issues)];
-    return { ok: false, issues, warnings: result.warnings };
+    // What follows from a key-level problem (defaults in place of a section given as one value)
+    // would only restate it.
+    const under = (key: string) =>
+        input.issues.some((i) => key === i.key || key.startsWith(`${i.key}.`) || key.startsWith(`${i.key}[`));
+    const issues = [...input.issues, ...(result.ok ? [] : result.issues.filter((i) => !under(i.key)))];
+    return { ok: false, issues, warnings: [] };
 }
 
 /** The SDK's secret-key test (runtime/config.ts `isConfigSecret`, exported but marked internal). */

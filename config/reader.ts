@@ -71,6 +71,8 @@ export class ConfigReader {
     private readonly explicitPaths?: ReadonlySet<string>;
     /** Paths where a value is not a map although settings are read below it (reported once). */
     private readonly notMaps = new Set<string>();
+    /** Keys whose value an accessor already refused. */
+    private readonly badValues = new Set<string>();
 
     constructor(
         private readonly raw: RawConfig,
@@ -80,7 +82,22 @@ export class ConfigReader {
     }
 
     error(key: string, message: string): void {
+        // A value that hides the settings below it (`gateway.resources: big`) is reported once;
+        // what follows from those settings reading as missing would only restate it.
+        const below = (p: string) => key === p || key.startsWith(`${p}.`) || key.startsWith(`${p}[`);
+        if ([...this.notMaps].some(below) || [...this.badValues].some(below)) {
+            return;
+        }
         this.issues.push({ key, message });
+    }
+
+    /**
+     * An accessor's own finding (missing, wrong type, not allowed): later checks that read the same
+     * key, or one below it, would only restate it, so {@link error} drops them.
+     */
+    private invalid(key: string, message: string): void {
+        this.error(key, message);
+        this.badValues.add(key);
     }
 
     warn(key: string, message: string): void {
@@ -92,9 +109,9 @@ export class ConfigReader {
      * several settings skip when an input is already reported, so one mistake gives one message.
      */
     hasIssue(...paths: string[]): boolean {
-        return this.issues.some((i) =>
-            paths.some((p) => i.key === p || i.key.startsWith(`${p}.`) || i.key.startsWith(`${p}[`)),
-        );
+        const related = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || a.startsWith(`${b}[`);
+        // Below (a list item of mesh.namespaces) or above (a section given as one value).
+        return this.issues.some((i) => paths.some((p) => related(i.key, p) || related(p, i.key)));
     }
 
     /** Whether the stack set the path (or something below it) rather than leaving the default. */
@@ -156,16 +173,19 @@ export class ConfigReader {
             return "";
         }
         if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") {
-            this.error(path, `expected a string, got ${show(v)}`);
+            this.invalid(path, `expected a string, got ${show(v)}`);
             return "";
         }
         const s = String(v);
         if (rule.oneOf && !rule.oneOf.includes(s)) {
-            this.error(path, `${show(s)} is not allowed; allowed values: ${rule.oneOf.join(", ")}`);
+            this.invalid(path, `${show(s)} is not allowed; allowed values: ${rule.oneOf.join(", ")}`);
         } else if (rule.pattern && s !== "" && !rule.pattern.test(s)) {
-            this.error(path, `${show(s)} is not valid; expected ${rule.patternHint ?? rule.pattern.source}`);
+            this.invalid(
+                path,
+                `${show(s)} is not valid; expected ${rule.patternHint ?? rule.pattern.source}`,
+            );
         } else if (rule.maxLength !== undefined && s.length > rule.maxLength) {
-            this.error(
+            this.invalid(
                 path,
                 `${show(s)} is ${s.length} characters long; at most ${rule.maxLength} are allowed`,
             );
@@ -190,14 +210,14 @@ export class ConfigReader {
         if (v === "true" || v === "false") {
             return v === "true";
         }
-        this.error(path, `expected true or false, got ${show(v)}`);
+        this.invalid(path, `expected true or false, got ${show(v)}`);
         return false;
     }
 
     int(path: string, rule: NumberRule = {}): number {
         const n = this.numeric(path, rule);
         if (n !== undefined && !Number.isInteger(n)) {
-            this.error(path, `expected a whole number, got ${show(this.lookup(path))}`);
+            this.invalid(path, `expected a whole number, got ${show(this.lookup(path))}`);
         }
         return n ?? 0;
     }
@@ -216,15 +236,15 @@ export class ConfigReader {
         }
         const list = typeof v === "string" ? parseJsonList(v) : v;
         if (!Array.isArray(list) || list.some((x) => typeof x !== "string")) {
-            this.error(path, `expected a list of strings, got ${show(v)}`);
+            this.invalid(path, `expected a list of strings, got ${show(v)}`);
             return [];
         }
         const items = list as string[];
         items.forEach((item, i) => {
             if (rule.pattern && !rule.pattern.test(item)) {
-                this.error(`${path}[${i}]`, `${show(item)} is not valid; expected ${rule.patternHint}`);
+                this.invalid(`${path}[${i}]`, `${show(item)} is not valid; expected ${rule.patternHint}`);
             } else if (rule.maxLength !== undefined && item.length > rule.maxLength) {
-                this.error(
+                this.invalid(
                     `${path}[${i}]`,
                     `${show(item)} is ${item.length} characters long; at most ${rule.maxLength} are allowed`,
                 );
@@ -232,7 +252,7 @@ export class ConfigReader {
         });
         const dupes = items.filter((x, i) => items.indexOf(x) !== i);
         if (dupes.length > 0) {
-            this.error(path, `duplicate entries: ${[...new Set(dupes)].join(", ")}`);
+            this.invalid(path, `duplicate entries: ${[...new Set(dupes)].join(", ")}`);
         }
         return items;
     }
@@ -248,13 +268,13 @@ export class ConfigReader {
             return {};
         }
         if (typeof v !== "object" || Array.isArray(v)) {
-            this.error(path, `expected a map of names to values, got ${show(v)}`);
+            this.invalid(path, `expected a map of names to values, got ${show(v)}`);
             return {};
         }
         const out: Record<string, string> = {};
         for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
             if (typeof val !== "string" && typeof val !== "number") {
-                this.error(`${path}.${k}`, `expected a string, got ${show(val)}`);
+                this.invalid(`${path}.${k}`, `expected a string, got ${show(val)}`);
                 continue;
             }
             out[k] = String(val);
@@ -312,13 +332,13 @@ export class ConfigReader {
         }
         const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
         if (!Number.isFinite(n)) {
-            this.error(path, `expected a number, got ${show(v)}`);
+            this.invalid(path, `expected a number, got ${show(v)}`);
             return undefined;
         }
         if (rule.min !== undefined && n < rule.min) {
-            this.error(path, `${n} is too small; allowed range ${range(rule)}`);
+            this.invalid(path, `${n} is too small; allowed range ${range(rule)}`);
         } else if (rule.max !== undefined && n > rule.max) {
-            this.error(path, `${n} is too large; allowed range ${range(rule)}`);
+            this.invalid(path, `${n} is too large; allowed range ${range(rule)}`);
         }
         return n;
     }
@@ -330,17 +350,17 @@ export class ConfigReader {
         if (blocked !== undefined) {
             // `gateway.resources: big` hides every setting below it; say so once, at that path.
             if (!this.notMaps.has(blocked.path)) {
-                this.notMaps.add(blocked.path);
-                this.error(
+                this.invalid(
                     blocked.path,
                     `expected a map of settings (such as ${path}), got ${show(blocked.value)}; ` +
                         `set the settings below it with \`pulumi config set --path ${path} <value>\``,
                 );
+                this.notMaps.add(blocked.path);
             }
             return undefined;
         }
         if (v === undefined || v === null) {
-            this.error(
+            this.invalid(
                 path,
                 "is missing (its default is declared in Pulumi.yaml; is the project file complete?)",
             );
@@ -444,7 +464,9 @@ export function closest(key: string, candidates: readonly string[]): string | un
             best = c;
         }
     }
-    return best !== undefined && bestScore <= Math.max(2, Math.floor(key.length / 4)) ? best : undefined;
+    // Longer names tolerate more edits (`kialiOidcSecret` -> `kialiOidcClientSecret`).
+    const tolerance = (c: string) => Math.max(2, Math.floor(Math.max(key.length, c.length) / 3));
+    return best !== undefined && bestScore <= tolerance(best) ? best : undefined;
 }
 
 function editDistance(a: string, b: string): number {

@@ -98,7 +98,8 @@ function explicitVersions(r: ConfigReader, list: string[]): DeployedVersions {
         }
         out[w.app as ServiceName].push(w.version);
     });
-    for (const service of SERVICES) {
+    // A misspelt entry was reported already; "deploys no version of ..." would restate it.
+    for (const service of r.hasIssue("bookinfo.versions") ? [] : SERVICES) {
         if (out[service].length === 0) {
             r.error(
                 "bookinfo.versions",
@@ -163,7 +164,8 @@ export function parseBookinfoConfig(r: ConfigReader): BookinfoConfig {
         listed.length > 0
             ? explicitVersions(r, listed)
             : union(DEFAULT_VERSIONS, routedVersions(layered.routes));
-    for (const issue of routingIssues(layered, versions)) {
+    // Routes to versions a misspelt bookinfo.versions entry left out would restate that entry.
+    for (const issue of r.hasIssue("bookinfo.versions") ? [] : routingIssues(layered, versions)) {
         const key =
             issue.layer === CUSTOM_VARIANT ? `bookinfo.customWeights.${issue.service}` : "bookinfo.routing";
         const from = issue.layer === CUSTOM_VARIANT ? "" : `variant ${JSON.stringify(issue.layer)}, `;
@@ -171,7 +173,7 @@ export function parseBookinfoConfig(r: ConfigReader): BookinfoConfig {
     }
 
     const denyRatingsFromReviewsV3 = r.bool("bookinfo.denyRatingsFromReviewsV3");
-    if (denyRatingsFromReviewsV3 && !versions.reviews.includes("v3")) {
+    if (denyRatingsFromReviewsV3 && !versions.reviews.includes("v3") && !r.hasIssue("bookinfo.versions")) {
         r.error(
             "bookinfo.denyRatingsFromReviewsV3",
             "is true but reviews v3 is not deployed (bookinfo.versions)",

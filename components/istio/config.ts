@@ -132,7 +132,10 @@ export function parseIstioConfig(r: ConfigReader): IstioConfig {
         canary = { version: canaryVersion, revision: canaryRevision };
         if (canaryRevision === "") {
             r.error("istio.canary.revision", "must be set when istio.canary.version is set (e.g. 1-31-0)");
-        } else if (canaryRevision === primary.revision) {
+        } else if (
+            canaryRevision === primary.revision &&
+            !r.hasIssue("istio.revision", "istio.canary.revision")
+        ) {
             r.error(
                 "istio.canary.revision",
                 `${JSON.stringify(canaryRevision)} is already the primary revision`,

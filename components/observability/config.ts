@@ -1,3 +1,4 @@
+import { quantityValue } from "../../config/quantity";
 import { ConfigReader, DNS_LABEL, QUANTITY, SEMVER } from "../../config/reader";
 import { ResourceSettings, readResources } from "../shared/resources";
 import { KIALI_CHART_ROLES } from "./viewers";
@@ -125,6 +126,13 @@ function persistence(r: ConfigReader, prefix: string): Persistence {
     });
     if (size === "") {
         r.error(`${prefix}.size`, "must not be empty");
+    } else if (quantityValue(size) === 0) {
+        // The API server requires a claim's storage request to be positive
+        // (kubernetes pkg/apis/core/validation/validation.go, ValidatePersistentVolumeClaimSpec).
+        r.error(
+            `${prefix}.size`,
+            `${JSON.stringify(size)} is not allowed; a volume size must be greater than zero`,
+        );
     }
     return {
         enabled: r.bool(`${prefix}.enabled`),
