@@ -14,7 +14,7 @@ import { warnIneffective } from "./effects";
 import { OwnedNamespace, namespaceIssues } from "./namespaces";
 import { ProjectFile, declaredDefault, declaredPaths, declaredSecrets, readProjectFile } from "./project";
 import { ConfigError, ConfigIssue, ConfigReader, RawConfig, show, suggest } from "./reader";
-import { ConfigSource, configInput, decodeValue, formatWarning, knownSections } from "./source";
+import { ConfigSource, configInput, decodeValue, knownSections } from "./source";
 
 export { ConfigError, formatIssues } from "./reader";
 export type { ConfigIssue, RawConfig } from "./reader";
@@ -259,8 +259,10 @@ export function readStackConfig(): StackConfig {
         secretKeys: Object.keys(values).filter(isConfigSecret),
     };
     const result = parseConfig(source, pulumi.getStack());
+    // The engine labels them "warning:"; offline (no engine) the SDK prints them to stderr, which
+    // is how `npm run render` and `npm run check` show them.
     for (const w of result.warnings) {
-        void pulumi.log.warn(formatWarning(w));
+        void pulumi.log.warn(`${w.key}: ${w.message}`);
     }
     if (!result.ok) {
         throw new ConfigError(result.issues, pulumi.getStack());

@@ -6,7 +6,7 @@
  * (policies/) with policies/<stack>.json. Prints each violation; exits 1 on a mandatory violation,
  * a schema error or invalid config (with the message `pulumi up` would print), 2 on a usage error.
  */
-import { ConfigError, formatWarning } from "../config";
+import { ConfigError } from "../config";
 import { PolicyConfigError } from "./lib/policyRunner";
 import { UsageError, checkStack, formatResult } from "./lib/checkStack";
 import { parseArgs } from "./lib/stackFiles";
@@ -33,9 +33,6 @@ async function main(): Promise<number> {
         usePaths: args.configPath,
         policyConfig: policyConfig?.[0],
     });
-    for (const w of result.warnings) {
-        console.error(formatWarning(w));
-    }
     console.log(formatResult(result));
     return result.passed ? 0 : 1;
 }

@@ -9,8 +9,6 @@ import { CliSpec, Io, ParsedCli, UsageError, cliMain, single } from "./lib/cli";
 import { evaluate } from "./lib/mockRuntime";
 import { render, writeRendered } from "./lib/render";
 import { loadStackConfig } from "./lib/stackFiles";
-import { validateConfig } from "./lib/checkStack";
-import { formatWarning } from "../config";
 
 export const RENDER_CLI: CliSpec = {
     name: "render",
@@ -27,10 +25,6 @@ export async function renderMain(args: ParsedCli, io: Io): Promise<number> {
         throw new UsageError("where to? pass --out <dir>");
     }
     const config = loadStackConfig(args.stack as string, args.overrides, args.configPath);
-    // The program's own checks, before it runs; warnings go to stderr (the program logs them).
-    for (const w of validateConfig(config)) {
-        io.err(formatWarning(w));
-    }
     const rendered = render(await evaluate(config));
     for (const file of writeRendered(out, rendered)) {
         io.out(`wrote ${file}`);
