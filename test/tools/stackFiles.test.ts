@@ -28,10 +28,13 @@ function issuesOf(loaded: LoadedConfig): ConfigIssue[] {
     return result.ok ? [] : result.issues;
 }
 
-/** The one error `render`/`check` report (validateConfig throws what the program would). */
-function configError(loaded: LoadedConfig): ConfigError {
+/**
+ * The one error `render`/`check` report: the loader refuses what the program cannot see, then
+ * validateConfig throws what the program would.
+ */
+function configError(loaded: LoadedConfig | (() => LoadedConfig)): ConfigError {
     try {
-        validateConfig(loaded);
+        validateConfig(typeof loaded === "function" ? loaded() : loaded);
     } catch (e) {
         assert.ok(e instanceof ConfigError, String(e));
         return e;
@@ -95,8 +98,7 @@ describe("stack files to program config (tools/lib/stackFiles.ts)", function () 
         ["a scalar in the stack file", "  istio-mesh:gateway: NodePort\n", []],
     ] as const) {
         it(`refuses a section given as one value (${what}) instead of silently using the defaults`, () => {
-            const loaded = load(yaml, [...overrides]);
-            const err = configError(loaded);
+            const err = configError(() => load(yaml, [...overrides]));
             assert.deepStrictEqual(
                 err.issues.map((i) => i.key),
                 ["gateway"],
@@ -109,7 +111,7 @@ describe("stack files to program config (tools/lib/stackFiles.ts)", function () 
     }
 
     it("names the exact --path command for a section given as JSON", () => {
-        const err = configError(load("", [{ key: "gateway", value: '{"replicas":3}' }]));
+        const err = configError(() => load("", [{ key: "gateway", value: '{"replicas":3}' }]));
         assert.match(err.issues[0].message, /`pulumi config set --path gateway\.replicas 3`/);
     });
 

@@ -67,6 +67,9 @@ export async function checkStack(
     try {
         loaded = loadStackConfig(opts.stack, opts.overrides ?? [], opts.usePaths ?? false);
     } catch (e) {
+        if (e instanceof ConfigError) {
+            throw e;
+        }
         throw new UsageError((e as Error).message);
     }
     const policyConfig = opts.policyConfig ?? defaultPolicyConfig(opts.stack);

@@ -9,7 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { ConfigIssue, ConfigSource, sectionNotAMap } from "../../config";
+import { ConfigError, ConfigIssue, ConfigSource, parseConfig, sectionNotAMap } from "../../config";
 import { ProjectConfigDeclaration, readProjectFile } from "../../config/project";
 
 export type { ProjectConfigDeclaration } from "../../config/project";
@@ -29,7 +29,10 @@ export interface LoadedConfig {
      * Pulumi.yaml defaults), e.g. `gateway.serviceType`, `mesh.namespaces`.
      */
     explicit?: string[];
-    /** Problems the Pulumi CLI would hide or refuse before the program runs. */
+    /**
+     * Problems the Pulumi CLI would hide from the program (a section given as one value, which it
+     * replaces with the defaults). {@link loadStackConfig} throws a ConfigError when there are any.
+     */
     issues?: ConfigIssue[];
 }
 
@@ -259,7 +262,21 @@ export function loadStackConfig(
             setAt(values, top, segs, structuredClone(fallback));
         }
     }
-    return { project: project.name, stack, values, secretKeys: [...secretKeys], explicit, issues };
+    const loaded: LoadedConfig = {
+        project: project.name,
+        stack,
+        values,
+        secretKeys: [...secretKeys],
+        explicit,
+        issues,
+    };
+    if (issues.length > 0) {
+        // The program could not see these (the CLI would already have replaced the value), so
+        // every tool refuses here, together with anything else the program would report.
+        const result = parseConfig(configSource(loaded), stack);
+        throw new ConfigError(result.ok ? issues : result.issues, stack);
+    }
+    return loaded;
 }
 
 /** Whether a non-map value sits above the last segment (below the first level). */
