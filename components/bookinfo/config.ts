@@ -26,7 +26,8 @@ export interface BookinfoConfig {
     access: AccessSettings;
 }
 
-const HOST = /^(\*|(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$/;
+/** A DNS name (labels of at most 63 characters, RFC 1123), "*." in front allowed, or "*". */
+const HOST = /^(\*|(\*\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*)$/;
 
 /** The `<app>-<version>` names `bookinfo.versions` accepts. */
 export function selectableWorkloads(): string[] {
@@ -123,13 +124,15 @@ export function parseBookinfoConfig(r: ConfigReader): BookinfoConfig {
     const namespace = r.string("bookinfo.namespace", {
         pattern: DNS_LABEL,
         patternHint: "a lowercase DNS label (letters, digits, '-')",
+        maxLength: 63,
     });
     if (namespace === "") {
         r.error("bookinfo.namespace", "must not be empty");
     }
     const hosts = r.stringList("bookinfo.hosts", {
         pattern: HOST,
-        patternHint: `"*" or a DNS name such as bookinfo.example.com (optionally "*." in front)`,
+        maxLength: 253,
+        patternHint: `"*" or a DNS name such as bookinfo.example.com (optionally "*." in front; labels of at most 63 characters)`,
     });
     if (hosts.length === 0) {
         r.error("bookinfo.hosts", `is empty; use ["*"] to answer for any host`);

@@ -109,8 +109,10 @@ const REPOSITORY = {
 };
 const VERSION = { pattern: SEMVER, patternHint: "a pinned chart version such as 1.2.3" };
 const HOST = {
-    pattern: /^(\*|(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$/,
-    patternHint: 'a DNS host name such as kiali.example.com, "*.example.com" or "*"',
+    pattern: /^(\*|(\*\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*)$/,
+    maxLength: 253,
+    patternHint:
+        'a DNS host name such as kiali.example.com, "*.example.com" or "*" (labels of at most 63 characters)',
 };
 const STORAGE_CLASS = {
     pattern: /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,

@@ -36,6 +36,15 @@ export function readResources(
         if (required && v === "") {
             r.error(`${prefix}.${p}`, "must not be empty");
         }
+        const bytes = p.endsWith("memory") && v !== "" ? quantityValue(v) : undefined;
+        if (bytes !== undefined && bytes < 2 ** 20) {
+            // Memory is counted in bytes: "512m" is half a byte. Container runtimes refuse limits
+            // this small and nothing of this stack runs in under a mebibyte, so it is a slip.
+            r.error(
+                `${prefix}.${p}`,
+                `${show(v)} is less than 1Mi (memory is counted in bytes); did you mean ${show(`${v.replace(/[a-zA-Z]+$/, "")}Mi`)}?`,
+            );
+        }
         return v;
     };
     const settings: ResourceSettings = {
