@@ -187,7 +187,8 @@ export function parseStackConfig(raw: RawConfig, stack: string, opts: ParseOptio
 
 /**
  * The namespaces the stack creates, by purpose, in order of precedence (a later one may not take
- * an earlier one's name). Concerns that create namespaces add them here.
+ * an earlier one's name; the sample application gives way to the user's own namespaces). Concerns
+ * that create namespaces add them here.
  */
 export function ownedNamespaces(config: StackConfig): OwnedNamespace[] {
     const owned: OwnedNamespace[] = [
@@ -205,9 +206,6 @@ export function ownedNamespaces(config: StackConfig): OwnedNamespace[] {
             purpose: "cert-manager",
         });
     }
-    if (config.bookinfo.enabled) {
-        owned.push({ name: config.bookinfo.namespace, key: "bookinfo.namespace", purpose: "Bookinfo" });
-    }
     config.istio.namespaces.forEach((ns, i) =>
         owned.push({
             name: ns.name,
@@ -216,6 +214,9 @@ export function ownedNamespaces(config: StackConfig): OwnedNamespace[] {
             mayPreexist: true,
         }),
     );
+    if (config.bookinfo.enabled) {
+        owned.push({ name: config.bookinfo.namespace, key: "bookinfo.namespace", purpose: "Bookinfo" });
+    }
     return owned;
 }
 

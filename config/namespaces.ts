@@ -46,7 +46,7 @@ export function namespaceIssues(owned: readonly OwnedNamespace[]): ConfigIssue[]
             issues.push({
                 key: ns.key,
                 message:
-                    `${show(ns.name)} is reserved: it is already the namespace of ${before.purpose} (${before.key}); ` +
+                    `${show(ns.name)} is already used by ${before.key} (${before.purpose}); ` +
                     `choose a namespace of its own for ${ns.purpose}`,
             });
             continue;

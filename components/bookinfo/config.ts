@@ -86,11 +86,13 @@ function customRoutes(r: ConfigReader): ServiceRoutes {
 function explicitVersions(r: ConfigReader, list: string[]): DeployedVersions {
     const valid = selectableWorkloads();
     const out = Object.fromEntries(SERVICES.map((s) => [s, [] as string[]])) as DeployedVersions;
+    const unknown: string[] = [];
     list.forEach((id, i) => {
         const w = WORKLOADS.find(
             (x) => workloadId(x) === id && (SERVICES as readonly string[]).includes(x.app),
         );
         if (w === undefined) {
+            unknown.push(id);
             r.error(
                 `bookinfo.versions[${i}]`,
                 `${show(id)} is not a Bookinfo workload; valid: ${valid.join(", ")}`,
@@ -99,9 +101,11 @@ function explicitVersions(r: ConfigReader, list: string[]): DeployedVersions {
         }
         out[w.app as ServiceName].push(w.version);
     });
-    // A misspelt entry was reported already; "deploys no version of ..." would restate it.
-    for (const service of r.hasIssue("bookinfo.versions") ? [] : SERVICES) {
-        if (out[service].length === 0) {
+    // A misspelt entry for a service ("reviews-v9") was reported already; "deploys no version of
+    // reviews" would restate it. A service no entry is meant for is still reported.
+    const meant = (service: string) => unknown.some((id) => id.startsWith(`${service}-`));
+    for (const service of SERVICES) {
+        if (out[service].length === 0 && !meant(service)) {
             r.error(
                 "bookinfo.versions",
                 `deploys no version of ${service}; list at least one of ${knownVersions(service)

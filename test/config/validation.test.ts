@@ -75,8 +75,13 @@ describe("config validation", () => {
             ["a version without its patch", { "istio.version": "1.30" }, "istio.version"],
             [
                 "a misspelt workload does not also leave routes without versions",
-                { "bookinfo.versions[0]": "reviews-v9" },
-                "bookinfo.versions[0]",
+                {
+                    "bookinfo.versions[0]": "productpage-v1",
+                    "bookinfo.versions[1]": "details-v1",
+                    "bookinfo.versions[2]": "reviews-v9",
+                    "bookinfo.versions[3]": "ratings-v1",
+                },
+                "bookinfo.versions[2]",
             ],
             [
                 "a repeated application namespace",
@@ -251,16 +256,16 @@ describe("config validation", () => {
                 "tls.certManager.namespace",
             ],
             [
-                "an application in Bookinfo's namespace",
+                "Bookinfo in an application namespace",
                 { "mesh.namespaces[0]": "bookinfo" },
-                "mesh.namespaces[0]",
                 "bookinfo.namespace",
+                "mesh.namespaces[0]",
             ],
             [
                 "an application in the root namespace",
                 { "mesh.namespaces[0]": "istio-system" },
                 "mesh.namespaces[0]",
-                "is reserved",
+                "is already used by istio.rootNamespace",
             ],
         ];
         for (const [what, overrides, key, text] of cases) {

@@ -39,6 +39,8 @@ export interface LoadedConfig {
 export interface Override {
     key: string;
     value: string;
+    /** Set as a secret, as `pulumi config set --secret` would (tests; the CLIs have no such flag). */
+    secret?: boolean;
 }
 
 export function readProject(root = PROJECT_ROOT): {
@@ -213,6 +215,9 @@ export function loadStackConfig(
     }
     for (const o of overrides) {
         const [ns, name] = o.key.includes(":") ? splitKey(o.key) : [project.name, o.key];
+        if (o.secret) {
+            secretKeys.add(`${ns}:${usePaths ? String(parsePath(name)[0]) : name}`);
+        }
         if (usePaths) {
             // `--config-path`: Map.Set(key, value, path=true); values are coerced like `config set --path`.
             const segs = parsePath(name);
