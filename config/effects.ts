@@ -29,6 +29,7 @@ export const DEPENDENCIES: Dependency[] = [
         active: (c) => c.cluster.kind !== undefined,
         when: "true",
         settings: [
+            "cluster.kind.adoptExisting",
             "cluster.kind.name",
             "cluster.kind.nodeImage",
             "cluster.kind.httpHostPort",
@@ -103,6 +104,16 @@ export const DEPENDENCIES: Dependency[] = [
         active: (c) => c.observability.kiali.strategy === "openid",
         when: '"openid"',
         settings: ["observability.kiali.auth.openid", "kialiOidcClientSecret"],
+    },
+    {
+        on: "observability.kiali.auth.viewers",
+        active: (c) => c.observability.kiali.viewers.length > 0,
+        when: "a non-empty list",
+        settings: [
+            "observability.kiali.auth.viewerRole",
+            "observability.kiali.auth.viewerPortForward",
+            "observability.kiali.auth.tokenRotation",
+        ],
     },
     {
         on: "bookinfo.enabled",

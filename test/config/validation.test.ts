@@ -338,6 +338,16 @@ describe("config validation", () => {
                 "cluster.kind.create",
             ],
             [
+                "viewer settings without viewers",
+                "staging",
+                {
+                    "observability.kiali.auth.viewers": "[]",
+                    "observability.kiali.auth.viewerPortForward": true,
+                },
+                "observability.kiali.auth.viewerPortForward",
+                "observability.kiali.auth.viewers",
+            ],
+            [
                 "a volume size without persistence",
                 "dev",
                 { "observability.grafana.persistence.size": "20Gi" },
