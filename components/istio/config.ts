@@ -81,6 +81,7 @@ const SERVICE_NAME = {
     maxLength: 63,
 };
 const VERSION = { pattern: SEMVER, patternHint: "a chart version such as 1.30.5" };
+/** The API server's default --service-node-port-range; a node port outside it is refused. */
 const NODE_PORT = { min: 30000, max: 32767 };
 
 /**
