@@ -11,7 +11,11 @@ import { httpsHosts } from "../components/observability/access";
 import { TlsConfig, parseTlsConfig } from "../components/tls/config";
 import { gatewayTlsIssues } from "../components/tls/hosts";
 import { dataPlaneIssues } from "../components/istio/support";
-import { ConfigError, ConfigIssue, ConfigReader, RawConfig } from "./reader";
+import { warnIneffective } from "./effects";
+import { OwnedNamespace, namespaceIssues } from "./namespaces";
+import { ProjectFile, declaredDefault, declaredPaths, declaredSecrets, readProjectFile } from "./project";
+import { ConfigError, ConfigIssue, ConfigReader, RawConfig, show, suggest } from "./reader";
+import { ConfigSource, configInput, decodeValue, knownSections } from "./source";
 
 export { ConfigError, formatIssues } from "./reader";
 export type { ConfigIssue, RawConfig } from "./reader";
@@ -26,36 +30,121 @@ export interface StackConfig {
     tls: TlsConfig;
 }
 
-/** The structured config keys this program owns (each one object in the stack file). */
-export const CONFIG_SECTIONS = [
-    "cluster",
-    "istio",
-    "istiod",
-    "ztunnel",
-    "cni",
-    "gateway",
-    "mesh",
-    "observability",
-    "bookinfo",
-    "tls",
-] as const;
+export { CONFIG_SECTIONS, SECRET_SET, configInput, formatWarning, knownSections } from "./source";
+export type { ConfigSource, ConfigInput } from "./source";
 
-export type ParseResult = { ok: true; config: StackConfig } | { ok: false; issues: ConfigIssue[] };
+export type ParseResult =
+    | { ok: true; config: StackConfig; warnings: ConfigIssue[] }
+    | { ok: false; issues: ConfigIssue[]; warnings: ConfigIssue[] };
+
+export interface ParseOptions {
+    /** Leaf paths the stack set; absent: every value that differs from its Pulumi.yaml default. */
+    explicit?: readonly string[];
+}
+
+/** Leaf paths whose value differs from the Pulumi.yaml default (what the stack must have set). */
+export function differingFromDefaults(raw: RawConfig, project: ProjectFile = readProjectFile()): string[] {
+    const out: string[] = [];
+    const at = (path: string): unknown =>
+        path.split(".").reduce<unknown>((cur, seg) => {
+            return cur !== null && typeof cur === "object" && !Array.isArray(cur)
+                ? (cur as Record<string, unknown>)[seg]
+                : undefined;
+        }, raw);
+    // The CLI writes defaults through `pulumi config set --path` semantics, which turn "2" into 2
+    // (sdk/go/common/resource/config/object.go, coerce); compare as the user would read them.
+    const text = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
+    const same = (a: unknown, b: unknown): boolean => text(a) === text(b);
+    for (const key of declaredPaths(project)) {
+        const v = at(key);
+        if (v !== undefined && !same(v, declaredDefault(key, project))) {
+            out.push(key);
+        }
+    }
+    for (const key of declaredSecrets(project)) {
+        if (raw[key] !== undefined && raw[key] !== "") {
+            out.push(key);
+        }
+    }
+    // The untyped maps have no default: present means set.
+    for (const key of ["mesh.namespaceRevisions", "bookinfo.customWeights"]) {
+        if (at(key) !== undefined) {
+            out.push(key);
+        }
+    }
+    return out;
+}
+
+/** Problems with this project's top-level keys: unknown names, flat keys, sections not given as maps. */
+function keyIssues(r: ConfigReader, raw: RawConfig, project: ProjectFile): void {
+    const sections = knownSections(project);
+    const secrets = declaredSecrets(project);
+    const paths = declaredPaths(project);
+    for (const [key, value] of Object.entries(raw)) {
+        if (sections.includes(key)) {
+            if (
+                value !== undefined &&
+                (value === null || typeof value !== "object" || Array.isArray(value))
+            ) {
+                r.error(key, sectionNotAMap(key, value));
+            }
+            continue;
+        }
+        if (secrets.includes(key)) {
+            continue;
+        }
+        const head = key.split(/[.[]/)[0];
+        if (key !== head && sections.includes(head)) {
+            // `pulumi config set istio.version x` without --path creates a flat key that the
+            // program would otherwise ignore in favour of the default.
+            r.error(
+                key,
+                `was set as a flat key, which nothing reads; set it with \`pulumi config set --path ${key} <value>\` ` +
+                    `and remove the flat key with \`pulumi config rm ${key}\``,
+            );
+            continue;
+        }
+        const hint = suggest(key, [...sections, ...secrets, ...paths]);
+        r.error(
+            key,
+            `unknown configuration key${hint ? `; did you mean '${hint}'?` : ""} ` +
+                `(this project's keys are the sections ${sections.join(", ")} and the secrets ${secrets.join(", ")})`,
+        );
+    }
+}
+
+/**
+ * The message for a section given as one value (`--config 'gateway={"replicas":3}'` or a scalar in
+ * the stack file). The Pulumi CLI keeps such a value as a string, then writes every project
+ * default below it with path semantics, and a string at the first level is replaced by a fresh map
+ * (pulumi/pulumi sdk/go/common/resource/config/object.go, `object.Set`, the "COMPAT" branch; called
+ * from pkg/workspace/config.go `mergeConfig`): the program would silently get the defaults.
+ */
+export function sectionNotAMap(key: string, value: unknown): string {
+    let example = `pulumi config set --path ${key}.<setting> <value>`;
+    const parsed = typeof value === "string" ? decodeValue(value) : value;
+    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
+        const [k, v] = Object.entries(parsed as Record<string, unknown>)[0] ?? [];
+        if (k !== undefined && (typeof v !== "object" || v === null)) {
+            example = `pulumi config set --path ${key}.${k} ${String(v)}`;
+        }
+    }
+    return (
+        `is given as one value (${show(value)}), but it must be a map of settings; ` +
+        `Pulumi would replace it with the defaults of every ${key}.* setting. ` +
+        `Set each setting by path instead: \`${example}\` (or \`--config-path --config ${key}.<setting>=<value>\`)`
+    );
+}
 
 /**
  * Validates the raw stack config (project defaults already applied, as the Pulumi CLI does) and
- * returns either the typed config or every problem found. Pure: no Pulumi engine needed.
+ * returns either the typed config or every problem found, plus warnings for settings that have no
+ * effect. Pure: no Pulumi engine needed.
  */
-export function parseStackConfig(raw: RawConfig, stack: string): ParseResult {
-    const r = new ConfigReader(raw);
-    for (const key of Object.keys(raw)) {
-        const head = key.split(".")[0];
-        if (key.includes(".") && (CONFIG_SECTIONS as readonly string[]).includes(head)) {
-            // `pulumi config set istio.version x` without --path creates a flat key that the
-            // program would otherwise ignore in favour of the default.
-            r.error(key, `was set as a flat key; set it with \`pulumi config set --path ${key} <value>\``);
-        }
-    }
+export function parseStackConfig(raw: RawConfig, stack: string, opts: ParseOptions = {}): ParseResult {
+    const project = readProjectFile();
+    const r = new ConfigReader(raw, { explicit: opts.explicit ?? differingFromDefaults(raw, project) });
+    keyIssues(r, raw, project);
     const config: StackConfig = {
         stack,
         cluster: parseClusterConfig(r),
@@ -64,24 +153,27 @@ export function parseStackConfig(raw: RawConfig, stack: string): ParseResult {
         bookinfo: parseBookinfoConfig(r),
         tls: parseTlsConfig(r),
     };
-    r.rejectUnknownKeys(CONFIG_SECTIONS);
-    if (config.bookinfo.enabled) {
-        const taken = [
-            config.istio.rootNamespace,
-            config.istio.gateway.namespace,
-            ...config.istio.namespaces.map((n) => n.name),
-        ];
-        if (taken.includes(config.bookinfo.namespace)) {
-            r.error(
-                "bookinfo.namespace",
-                `${JSON.stringify(config.bookinfo.namespace)} is already used by istio.rootNamespace, gateway.namespace or mesh.namespaces; Bookinfo needs a namespace of its own`,
-            );
-        }
+    r.rejectUnknownKeys(knownSections(project));
+    for (const issue of namespaceIssues(ownedNamespaces(config).filter((ns) => !r.hasIssue(ns.key)))) {
+        r.error(issue.key, issue.message);
     }
     for (const issue of dataPlaneIssues(config)) {
         r.error(issue.key, issue.message);
     }
-    if (config.tls.enabled) {
+    if (
+        config.cluster.kind !== undefined &&
+        config.istio.gateway.serviceType !== "NodePort" &&
+        !r.hasIssue("gateway.serviceType")
+    ) {
+        // kind maps localhost ports to node ports (components/cluster): any other Service type
+        // leaves them leading nowhere, and a LoadBalancer stays pending on kind.
+        r.error(
+            "gateway.serviceType",
+            `${show(config.istio.gateway.serviceType)} is not allowed with cluster.kind.create true: kind maps ` +
+                `localhost:${config.cluster.kind.httpHostPort} and :${config.cluster.kind.httpsHostPort} to the gateway's node ports; use "NodePort"`,
+        );
+    }
+    if (config.tls.enabled && !r.hasIssue("tls.hosts")) {
         // Every host a Gateway serves with the ingress certificate must be one the certificate
         // covers, or browsers fail the handshake: Bookinfo serves tls.hosts, the addon UIs their
         // named hosts.
@@ -89,39 +181,99 @@ export function parseStackConfig(raw: RawConfig, stack: string): ParseResult {
             r.error(issue.key, issue.message);
         }
     }
-    return r.issues.length > 0 ? { ok: false, issues: r.issues } : { ok: true, config };
+    if (r.issues.length === 0) {
+        warnIneffective(r, config);
+    }
+    return r.issues.length > 0
+        ? { ok: false, issues: r.issues, warnings: r.warnings }
+        : { ok: true, config, warnings: r.warnings };
 }
 
 /**
- * Reads this project's config from the running Pulumi program. Values arrive as strings (objects
- * as JSON); secret keys are left out here and read with `getSecret` by the code that needs them.
- * Throws a {@link ConfigError} listing every problem, before any resource is declared.
+ * The namespaces the stack creates, by purpose, in order of precedence (a later one may not take
+ * an earlier one's name; the sample application gives way to the user's own namespaces). Concerns
+ * that create namespaces add them here.
+ */
+export function ownedNamespaces(config: StackConfig): OwnedNamespace[] {
+    const owned: OwnedNamespace[] = [
+        {
+            name: config.istio.rootNamespace,
+            key: "istio.rootNamespace",
+            purpose: "istiod, the mesh-wide policies and the observability addons",
+        },
+        { name: config.istio.gateway.namespace, key: "gateway.namespace", purpose: "the ingress gateway" },
+    ];
+    if (config.tls.enabled) {
+        owned.push({
+            name: config.tls.certManager.namespace,
+            key: "tls.certManager.namespace",
+            purpose: "cert-manager",
+        });
+    }
+    config.istio.namespaces.forEach((ns, i) =>
+        owned.push({
+            name: ns.name,
+            key: `mesh.namespaces[${i}]`,
+            purpose: "an application namespace",
+            mayPreexist: true,
+        }),
+    );
+    if (config.bookinfo.enabled) {
+        owned.push({ name: config.bookinfo.namespace, key: "bookinfo.namespace", purpose: "Bookinfo" });
+    }
+    return owned;
+}
+
+/** Parses the program's config (or the offline equivalent): {@link configInput}, then the parser. */
+export function parseConfig(source: ConfigSource, stack: string): ParseResult {
+    const input = configInput(source);
+    const result = parseStackConfig(input.raw, stack, { explicit: input.explicit });
+    if (input.issues.length === 0) {
+        return result;
+    }
+    // What follows from a key-level problem (defaults in place of a section given as one value)
+    // would only restate it.
+    const under = (key: string) =>
+        input.issues.some((i) => key === i.key || key.startsWith(`${i.key}.`) || key.startsWith(`${i.key}[`));
+    const issues = [...input.issues, ...(result.ok ? [] : result.issues.filter((i) => !under(i.key)))];
+    return { ok: false, issues, warnings: [] };
+}
+
+/** The SDK's secret-key test (runtime/config.ts `isConfigSecret`, exported but marked internal). */
+export function isConfigSecret(key: string): boolean {
+    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+    if (typeof runtime.isConfigSecret !== "function") {
+        throw new Error(
+            "@pulumi/pulumi no longer exports runtime.isConfigSecret; config/index.ts needs another way to learn which config keys are secret",
+        );
+    }
+    return runtime.isConfigSecret(key);
+}
+
+/**
+ * Reads this project's config from the running Pulumi program, logs a warning for each setting
+ * that has no effect, and throws a {@link ConfigError} listing every problem, before any resource
+ * is declared. Secret values stay out of it: the parser learns only whether they are set, and
+ * {@link readStackSecrets} hands them on as Pulumi secrets.
  */
 export function readStackConfig(): StackConfig {
-    const project = pulumi.getProject();
-    const raw: RawConfig = {};
-    for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
-        const [ns, name] = key.split(":", 2);
-        if (ns !== project) {
-            continue;
-        }
-        // Only the structured sections are decoded. Other keys are secrets: the parser learns only
-        // whether they are set, and readStackSecrets hands their values on as Pulumi secrets.
-        raw[name] = (CONFIG_SECTIONS as readonly string[]).includes(name)
-            ? decode(value)
-            : value === ""
-              ? ""
-              : SET;
+    const values = pulumi.runtime.allConfig();
+    const source: ConfigSource = {
+        project: pulumi.getProject(),
+        values,
+        secretKeys: Object.keys(values).filter(isConfigSecret),
+    };
+    const result = parseConfig(source, pulumi.getStack());
+    // The engine labels them "warning:"; offline (no engine) the SDK prints them to stderr, which
+    // is how `npm run render` and `npm run check` show them.
+    for (const w of result.warnings) {
+        void pulumi.log.warn(`${w.key}: ${w.message}`);
     }
-    const result = parseStackConfig(raw, pulumi.getStack());
     if (!result.ok) {
         throw new ConfigError(result.issues, pulumi.getStack());
     }
     return result.config;
 }
-
-/** Stands for a secret's value while the config is validated. */
-const SET = "[set]";
 
 /** Secret config values, as Pulumi secrets, for the components that need them. */
 export interface StackSecrets {
@@ -139,16 +291,4 @@ export function readStackSecrets(cfg: StackConfig): StackSecrets {
                 ? config.requireSecret(KIALI_OIDC_SECRET_KEY)
                 : undefined,
     };
-}
-
-function decode(value: string): unknown {
-    const t = value.trim();
-    if (t.startsWith("{") || t.startsWith("[")) {
-        try {
-            return JSON.parse(t) as unknown;
-        } catch {
-            return value;
-        }
-    }
-    return value;
 }

@@ -156,7 +156,7 @@ describe("stack config", () => {
 
     it("refuses platform namespaces as application namespaces", () => {
         expectIssues(configIssues("dev", { "mesh.namespaces[0]": "istio-system" }), {
-            "mesh.namespaces[0]": '"istio-system" is reserved',
+            "mesh.namespaces[0]": '"istio-system" is already used by istio.rootNamespace',
         });
         expectIssues(configIssues("dev", { "mesh.namespaces[0]": "Shop_1" }), {
             "mesh.namespaces[0]": "lowercase DNS label",

@@ -461,7 +461,7 @@ describe("observability", () => {
                 key: "observability.kiali.auth.openid.issuerUri",
                 value: "https://idp.example.com/realms/mesh",
             },
-            { key: "kialiOidcClientSecret", value: "oidc-client-secret-value" },
+            { key: "kialiOidcClientSecret", value: "oidc-client-secret-value", secret: true },
         ]);
         const kiali = values<KialiValues>(ev, "observability-kiali");
         assert.deepStrictEqual(kiali.auth, {

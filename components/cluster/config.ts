@@ -51,7 +51,11 @@ export function parseClusterConfig(r: ConfigReader): ClusterConfig {
             "true cannot be combined with cluster.kubeconfig or cluster.context: a created kind cluster brings its own kubeconfig",
         );
     }
-    if (create && kind.httpHostPort === kind.httpsHostPort) {
+    if (
+        create &&
+        kind.httpHostPort === kind.httpsHostPort &&
+        !r.hasIssue("cluster.kind.httpHostPort", "cluster.kind.httpsHostPort")
+    ) {
         r.error(
             "cluster.kind.httpsHostPort",
             `${kind.httpsHostPort} is already used by cluster.kind.httpHostPort`,

@@ -84,12 +84,29 @@ export interface IstioConfig {
     namespaces: AppNamespace[];
 }
 
-const DNS = { pattern: DNS_LABEL, patternHint: "a lowercase DNS label (letters, digits, '-')" };
+/** Namespace names: DNS-1123 labels, at most 63 characters (Kubernetes ValidateNamespaceName). */
+const DNS = {
+    pattern: DNS_LABEL,
+    patternHint: "a lowercase DNS label (letters, digits, '-')",
+    maxLength: 63,
+};
+/**
+ * Revisions name Services and Deployments `istiod-<revision>` (istiod chart templates) and are the
+ * value of the `istio.io/rev` label: a DNS-1123 label of at most 63 characters in total.
+ */
+const REVISION = { ...DNS, maxLength: 63 - "istiod-".length };
+/**
+ * The gateway's release name names its Service, which must be a DNS-1035 label (a letter first,
+ * at most 63 characters; Kubernetes ValidateServiceName).
+ */
+const SERVICE_NAME = {
+    pattern: /^[a-z]([-a-z0-9]*[a-z0-9])?$/,
+    patternHint: "a DNS-1035 label: lowercase letters, digits and '-', starting with a letter",
+    maxLength: 63,
+};
 const VERSION = { pattern: SEMVER, patternHint: "a chart version such as 1.30.5" };
+/** The API server's default --service-node-port-range; a node port outside it is refused. */
 const NODE_PORT = { min: 30000, max: 32767 };
-
-/** Namespaces Kubernetes and Istio own; an application namespace must not be one of them. */
-const RESERVED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"];
 
 /**
  * Limits that the 1.30 charts set by default for the gateway (`resources`) and every sidecar
@@ -117,7 +134,7 @@ function requireChartLimits(r: ConfigReader, prefix: string, settings: ResourceS
 function scaling(r: ConfigReader, prefix: string): ScalingSettings {
     const replicas = r.int(`${prefix}.replicas`, { min: 1, max: 50 });
     const maxReplicas = r.int(`${prefix}.maxReplicas`, { min: 1, max: 100 });
-    if (maxReplicas < replicas) {
+    if (maxReplicas < replicas && !r.hasIssue(`${prefix}.replicas`, `${prefix}.maxReplicas`)) {
         r.error(`${prefix}.maxReplicas`, `${maxReplicas} is below ${prefix}.replicas (${replicas})`);
     }
     return {
@@ -131,16 +148,19 @@ function scaling(r: ConfigReader, prefix: string): ScalingSettings {
 export function parseIstioConfig(r: ConfigReader): IstioConfig {
     const primary: ControlPlaneRevision = {
         version: r.string("istio.version", VERSION),
-        revision: r.string("istio.revision", DNS),
+        revision: r.string("istio.revision", REVISION),
     };
     const canaryVersion = r.string("istio.canary.version", VERSION);
-    const canaryRevision = r.string("istio.canary.revision", DNS);
+    const canaryRevision = r.string("istio.canary.revision", REVISION);
     let canary: ControlPlaneRevision | undefined;
     if (canaryVersion !== "") {
         canary = { version: canaryVersion, revision: canaryRevision };
         if (canaryRevision === "") {
             r.error("istio.canary.revision", "must be set when istio.canary.version is set (e.g. 1-31-0)");
-        } else if (canaryRevision === primary.revision) {
+        } else if (
+            canaryRevision === primary.revision &&
+            !r.hasIssue("istio.revision", "istio.canary.revision")
+        ) {
             r.error(
                 "istio.canary.revision",
                 `${JSON.stringify(canaryRevision)} is already the primary revision`,
@@ -158,7 +178,7 @@ export function parseIstioConfig(r: ConfigReader): IstioConfig {
     const rootNamespace = r.string("istio.rootNamespace", DNS);
     const serviceType = r.choice("gateway.serviceType", GATEWAY_SERVICE_TYPES);
     const gateway: GatewaySettings = {
-        name: r.string("gateway.name", DNS),
+        name: r.string("gateway.name", SERVICE_NAME),
         namespace: r.string("gateway.namespace", DNS),
         serviceType,
         nodePorts: {
@@ -168,16 +188,13 @@ export function parseIstioConfig(r: ConfigReader): IstioConfig {
         scaling: scaling(r, "gateway"),
     };
     requireChartLimits(r, "gateway.resources", gateway.scaling.resources);
-    if (gateway.nodePorts.http === gateway.nodePorts.https) {
+    if (
+        gateway.nodePorts.http === gateway.nodePorts.https &&
+        !r.hasIssue("gateway.httpNodePort", "gateway.httpsNodePort")
+    ) {
         r.error(
             "gateway.httpsNodePort",
             `${gateway.nodePorts.https} is already used by gateway.httpNodePort`,
-        );
-    }
-    if (gateway.namespace === rootNamespace) {
-        r.error(
-            "gateway.namespace",
-            `must differ from istio.rootNamespace (${rootNamespace}): the gateway runs apart from istiod`,
         );
     }
 
@@ -195,14 +212,14 @@ export function parseIstioConfig(r: ConfigReader): IstioConfig {
     const names = r.stringList("mesh.namespaces", DNS);
     const chosen = r.stringMap("mesh.namespaceRevisions");
     for (const [ns, rev] of Object.entries(chosen)) {
-        if (!names.includes(ns)) {
+        if (!names.includes(ns) && !r.hasIssue("mesh.namespaces")) {
             r.error(
                 `mesh.namespaceRevisions.${ns}`,
                 `names a namespace that is not in mesh.namespaces (${names.join(", ") || "empty"})`,
             );
         }
         const wanted = rev === "default" ? "" : rev;
-        if (!revisions.has(wanted)) {
+        if (!revisions.has(wanted) && !r.hasIssue("istio.revision", "istio.canary")) {
             const known = [...revisions].map((x) => (x === "" ? "default" : x)).join(", ");
             r.error(
                 `mesh.namespaceRevisions.${ns}`,
@@ -210,15 +227,7 @@ export function parseIstioConfig(r: ConfigReader): IstioConfig {
             );
         }
     }
-    const reserved = [rootNamespace, gateway.namespace, ...RESERVED_NAMESPACES];
-    names.forEach((ns, i) => {
-        if (reserved.includes(ns)) {
-            r.error(
-                `mesh.namespaces[${i}]`,
-                `${JSON.stringify(ns)} is reserved for the platform; choose an application namespace`,
-            );
-        }
-    });
+    // Collisions with the namespaces the stack creates for other purposes: config/namespaces.ts.
     const namespaces = names.map((name) => {
         const rev = chosen[name];
         return { name, revision: rev === undefined || rev === "default" ? primary.revision : rev };

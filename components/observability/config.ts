@@ -1,3 +1,4 @@
+import { quantityValue } from "../../config/quantity";
 import { ConfigReader, DNS_LABEL, QUANTITY, SEMVER } from "../../config/reader";
 import { ResourceSettings, readResources } from "../shared/resources";
 import { KIALI_CHART_ROLES } from "./viewers";
@@ -108,8 +109,10 @@ const REPOSITORY = {
 };
 const VERSION = { pattern: SEMVER, patternHint: "a pinned chart version such as 1.2.3" };
 const HOST = {
-    pattern: /^(\*|(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$/,
-    patternHint: 'a DNS host name such as kiali.example.com, "*.example.com" or "*"',
+    pattern: /^(\*|(\*\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*)$/,
+    maxLength: 253,
+    patternHint:
+        'a DNS host name such as kiali.example.com, "*.example.com" or "*" (labels of at most 63 characters)',
 };
 const STORAGE_CLASS = {
     pattern: /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
@@ -125,6 +128,13 @@ function persistence(r: ConfigReader, prefix: string): Persistence {
     });
     if (size === "") {
         r.error(`${prefix}.size`, "must not be empty");
+    } else if (quantityValue(size) === 0) {
+        // The API server requires a claim's storage request to be positive
+        // (kubernetes pkg/apis/core/validation/validation.go, ValidatePersistentVolumeClaimSpec).
+        r.error(
+            `${prefix}.size`,
+            `${JSON.stringify(size)} is not allowed; a volume size must be greater than zero`,
+        );
     }
     return {
         enabled: r.bool(`${prefix}.enabled`),

@@ -2,7 +2,8 @@
  * CPU and memory sizing, as read from config and as handed to charts and Deployments. One reader
  * and one conversion for every component, so sizing rules and messages are the same everywhere.
  */
-import { ConfigReader, QUANTITY } from "../../config/reader";
+import { ConfigReader, QUANTITY, show } from "../../config/reader";
+import { quantityValue } from "../../config/quantity";
 
 /** Requests and limits from config; an empty limit (or, where allowed, request) means "none". */
 export interface ResourceSettings {
@@ -35,15 +36,43 @@ export function readResources(
         if (required && v === "") {
             r.error(`${prefix}.${p}`, "must not be empty");
         }
+        const bytes = p.endsWith("memory") && v !== "" ? quantityValue(v) : undefined;
+        if (bytes !== undefined && bytes < 2 ** 20) {
+            // Memory is counted in bytes: "512m" is half a byte. Container runtimes refuse limits
+            // this small and nothing of this stack runs in under a mebibyte, so it is a slip.
+            r.error(
+                `${prefix}.${p}`,
+                `${show(v)} is less than 1Mi (memory is counted in bytes); did you mean ${show(`${v.replace(/[a-zA-Z]+$/, "")}Mi`)}?`,
+            );
+        }
         return v;
     };
-    return {
+    const settings: ResourceSettings = {
         requests: {
             cpu: q("requests.cpu", !optionalRequests),
             memory: q("requests.memory", !optionalRequests),
         },
         limits: { cpu: q("limits.cpu", false), memory: q("limits.memory", false) },
     };
+    for (const kind of ["cpu", "memory"] as const) {
+        const reqKey = `${prefix}.requests.${kind}`;
+        const limKey = `${prefix}.limits.${kind}`;
+        const request = settings.requests[kind];
+        const limit = settings.limits[kind];
+        if (limit === "" || r.hasIssue(reqKey, limKey)) {
+            continue;
+        }
+        // The API server refuses such a container: "must be less than or equal to <kind> limit"
+        // (kubernetes pkg/apis/core/validation/validation.go, ValidateResourceRequirements).
+        if ((quantityValue(request) ?? 0) > (quantityValue(limit) ?? Infinity)) {
+            r.error(
+                reqKey,
+                `${show(request)} is above ${limKey} (${show(limit)}); Kubernetes refuses a request above its limit: ` +
+                    `lower the request or raise the limit`,
+            );
+        }
+    }
+    return settings;
 }
 
 export function k8sResources(r: ResourceSettings): K8sResources {

@@ -74,6 +74,7 @@ export function parseTlsConfig(r: ConfigReader): TlsConfig {
         namespace: r.string("tls.certManager.namespace", {
             pattern: DNS_LABEL,
             patternHint: "a lowercase DNS label (letters, digits, '-')",
+            maxLength: 63,
         }),
         chartRepository: r.string("tls.certManager.chartRepository", {
             pattern: /^(https?|oci):\/\/\S+$/,

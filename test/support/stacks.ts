@@ -2,10 +2,10 @@
  * Evaluates stacks under the mock runtime for tests. Evaluations of the same stack and overrides
  * are cached: the program is deterministic, and the Pulumi runtime allows one evaluation at a time.
  */
-import { ConfigIssue, RawConfig, parseStackConfig } from "../../config";
+import { ConfigIssue, RawConfig, configInput, parseConfig } from "../../config";
 import { CapturedResource, Evaluation, evaluate } from "../../tools/lib/mockRuntime";
 import { Rendered, render } from "../../tools/lib/render";
-import { Override, loadStackConfig } from "../../tools/lib/stackFiles";
+import { Override, configSource, loadStackConfig } from "../../tools/lib/stackFiles";
 
 const cache = new Map<string, Promise<Evaluation>>();
 let queue: Promise<unknown> = Promise.resolve();
@@ -30,25 +30,18 @@ export async function renderStack(stack: string, overrides: Override[] = []): Pr
     return render(await evaluateStack(stack, overrides));
 }
 
-/** The raw config a stack hands the program, keyed without the project prefix. */
+/** The raw config a stack hands the program's parser, keyed without the project prefix. */
 export function rawConfig(stack: string, overrides: Override[] = []): RawConfig {
-    const loaded = loadStackConfig(stack, overrides, true);
-    const raw: RawConfig = {};
-    for (const [k, v] of Object.entries(loaded.values)) {
-        if (k.startsWith(`${loaded.project}:`)) {
-            raw[k.slice(loaded.project.length + 1)] = v;
-        }
-    }
-    return raw;
+    return configInput(configSource(loadStackConfig(stack, overrides, true))).raw;
 }
 
-/** Parses a stack's config with overrides (by path) and returns the issues, or [] when valid. */
+/** Parses a stack's config with overrides (by path), as the program would, and returns the issues, or [] when valid. */
 export function configIssues(
     stack: string,
     overrides: Record<string, string | number | boolean>,
 ): ConfigIssue[] {
     const list = Object.entries(overrides).map(([key, value]) => ({ key, value: String(value) }));
-    const result = parseStackConfig(rawConfig(stack, list), stack);
+    const result = parseConfig(configSource(loadStackConfig(stack, list, true)), stack);
     return result.ok ? [] : result.issues;
 }
 

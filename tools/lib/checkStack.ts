@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { CONFIG_SECTIONS, ConfigError, RawConfig, parseStackConfig } from "../../config";
+import { ConfigError, ConfigIssue, parseConfig } from "../../config";
 import { PACK_ENFORCEMENT, policies } from "../../policies/policies";
 import { Evaluation, evaluate } from "./mockRuntime";
 import {
@@ -17,7 +17,7 @@ import {
 } from "./policyRunner";
 import { K8sObject, isK8sObject } from "./render";
 import { validateObject } from "./schemas";
-import { LoadedConfig, Override, PROJECT_ROOT, loadStackConfig } from "./stackFiles";
+import { LoadedConfig, Override, PROJECT_ROOT, configSource, loadStackConfig } from "./stackFiles";
 
 export interface CheckOptions {
     stack: string;
@@ -37,6 +37,8 @@ export interface CheckResult {
     violations: Violation[];
     mandatory: number;
     passed: boolean;
+    /** Settings the stack sets that have no effect (printed to stderr by `npm run check`). */
+    warnings: ConfigIssue[];
 }
 
 export class UsageError extends Error {}
@@ -45,19 +47,16 @@ export function defaultPolicyConfig(stack: string): string {
     return path.join(PROJECT_ROOT, "policies", `${stack}.json`);
 }
 
-/** Throws the {@link ConfigError} `pulumi up` would raise, before anything is evaluated. */
-export function validateConfig(loaded: LoadedConfig): void {
-    const raw: RawConfig = {};
-    for (const section of CONFIG_SECTIONS) {
-        const v = loaded.values[`${loaded.project}:${section}`];
-        if (v !== undefined) {
-            raw[section] = v;
-        }
-    }
-    const result = parseStackConfig(raw, loaded.stack);
+/**
+ * Throws the {@link ConfigError} `pulumi up` would raise, before anything is evaluated, through the
+ * same path as the program (config/source.ts); returns the warnings for settings without effect.
+ */
+export function validateConfig(loaded: LoadedConfig): ConfigIssue[] {
+    const result = parseConfig(configSource(loaded), loaded.stack);
     if (!result.ok) {
         throw new ConfigError(result.issues, loaded.stack);
     }
+    return result.warnings;
 }
 
 export async function checkStack(
@@ -68,6 +67,9 @@ export async function checkStack(
     try {
         loaded = loadStackConfig(opts.stack, opts.overrides ?? [], opts.usePaths ?? false);
     } catch (e) {
+        if (e instanceof ConfigError) {
+            throw e;
+        }
         throw new UsageError((e as Error).message);
     }
     const policyConfig = opts.policyConfig ?? defaultPolicyConfig(opts.stack);
@@ -80,7 +82,7 @@ export async function checkStack(
         readPolicyConfigFile(policyConfig),
         policyConfig,
     );
-    validateConfig(loaded);
+    const warnings = validateConfig(loaded);
     const ev = await evaluateFn(loaded);
 
     // Validated with secrets unwrapped (a redacted Secret would no longer have the schema's shape);
@@ -106,6 +108,7 @@ export async function checkStack(
         violations: run.violations,
         mandatory,
         passed: mandatory === 0 && schemaErrors.length === 0,
+        warnings,
     };
 }
 

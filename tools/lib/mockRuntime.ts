@@ -9,9 +9,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LoadedConfig, asProgramConfig } from "./stackFiles";
 
-/** Pulumi's wire marker for a secret value. */
-export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+/** Pulumi's wire marker for a secret value: the SDK's public constants (runtime/rpc.ts). */
+export const SECRET_SIG: string = pulumi.runtime.specialSigKey;
+export const SECRET_SIG_VALUE: string = pulumi.runtime.specialSecretSig;
 
 export interface CapturedResource {
     urn: string;

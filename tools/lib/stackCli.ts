@@ -6,11 +6,12 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { configInput } from "../../config";
 import { ConfigReader } from "../../config/reader";
 import { parseClusterConfig } from "../../components/cluster";
 import { kubectlArgs, shellWord } from "../../components/istio";
 import { UsageError } from "./cli";
-import { PROJECT_ROOT, loadStackConfig } from "./stackFiles";
+import { PROJECT_ROOT, configSource, loadStackConfig } from "./stackFiles";
 
 /** Local state and the dev passphrase; ISTIO_MESH_STATE_DIR puts them elsewhere. */
 export function stateDir(): string {
@@ -81,13 +82,8 @@ export function stackOutputs(stack: string, env: NodeJS.ProcessEnv): StackOutput
 
 /** kubectl's global options for the kubeconfig and context the stack deploys with. */
 export function stackKubectlArgs(stack: string): string[] {
-    const loaded = loadStackConfig(stack, [], true);
-    const prefix = `${loaded.project}:`;
-    const raw = Object.fromEntries(
-        Object.entries(loaded.values)
-            .filter(([k]) => k.startsWith(prefix))
-            .map(([k, v]) => [k.slice(prefix.length), v]),
-    );
+    // The one path from stack files to the parser's input (config/source.ts).
+    const raw = configInput(configSource(loadStackConfig(stack, [], true))).raw;
     return kubectlArgs(parseClusterConfig(new ConfigReader(raw)));
 }
 

@@ -1,23 +1,21 @@
 /**
  * Reads Pulumi.yaml and Pulumi.<stack>.yaml the way the Pulumi CLI does before it starts the
- * program: stack values, then `--config` overrides, then each project default written at its path
- * where the stack leaves it unset. Encrypted values become a placeholder and stay marked secret.
+ * program: stack values, then `--config` overrides (saved into the stack config first:
+ * pkg/cmd/pulumi/operations/io.go `parseAndSaveConfigArray`), then each project default written at
+ * its path where the stack leaves it unset (pkg/workspace/config.go `mergeConfig`, which calls
+ * `config.Map.Get(key, path=true)` and `config.Map.Set(key, value, path=true)`). Encrypted values
+ * become a placeholder and stay marked secret. All citations are to github.com/pulumi/pulumi.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { ConfigError, ConfigIssue, ConfigSource, parseConfig, sectionNotAMap } from "../../config";
+import { ProjectConfigDeclaration, readProjectFile } from "../../config/project";
+
+export type { ProjectConfigDeclaration } from "../../config/project";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 export const SECRET_PLACEHOLDER = "[secret]";
-
-export interface ProjectConfigDeclaration {
-    type?: "string" | "integer" | "boolean" | "array";
-    default?: unknown;
-    value?: unknown;
-    description?: string;
-    items?: { type: string };
-    secret?: boolean;
-}
 
 export interface LoadedConfig {
     project: string;
@@ -26,22 +24,30 @@ export interface LoadedConfig {
     values: Record<string, unknown>;
     /** Fully qualified keys whose value is (or contains) a secret. */
     secretKeys: string[];
+    /**
+     * Leaf paths of this project's keys that the stack file or `--config` set (the rest are
+     * Pulumi.yaml defaults), e.g. `gateway.serviceType`, `mesh.namespaces`.
+     */
+    explicit?: string[];
+    /**
+     * Problems the Pulumi CLI would hide from the program (a section given as one value, which it
+     * replaces with the defaults). {@link loadStackConfig} throws a ConfigError when there are any.
+     */
+    issues?: ConfigIssue[];
 }
 
 export interface Override {
     key: string;
     value: string;
+    /** Set as a secret, as `pulumi config set --secret` would (tests; the CLIs have no such flag). */
+    secret?: boolean;
 }
 
 export function readProject(root = PROJECT_ROOT): {
     name: string;
     config: Record<string, ProjectConfigDeclaration>;
 } {
-    const doc = parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
-        name: string;
-        config?: Record<string, ProjectConfigDeclaration>;
-    };
-    return { name: doc.name, config: doc.config ?? {} };
+    return readProjectFile(root);
 }
 
 /** Stack names from the committed stack files, environments in promotion order first. */
@@ -118,12 +124,40 @@ function setAt(
     });
 }
 
-/** `pulumi config set --path` turns "true"/"false" and integers into booleans and numbers. */
-function coerce(v: string): unknown {
+/**
+ * `--path` values: "true"/"false" become booleans and base-10 integers numbers, except digit strings
+ * with a leading zero, which stay strings ("0123"); a sign is allowed, as Go's strconv.ParseInt
+ * allows it (sdk/go/common/resource/config/object.go `coerce`, used by `Value.coerceObject`).
+ */
+export function coerce(v: string): unknown {
     if (v === "true" || v === "false") {
         return v === "true";
     }
-    return /^-?\d+$/.test(v) ? Number(v) : v;
+    if (v.length > 1 && v.startsWith("0")) {
+        return v;
+    }
+    return /^[+-]?\d+$/.test(v) && Number.isSafeInteger(Number(v)) ? Number(v) : v;
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** `a.b[0].c` -> `a.b`: settings are declared down to lists, which count as one value. */
+function settingPath(segs: (string | number)[]): string {
+    const cut = segs.findIndex((s) => typeof s === "number");
+    return (cut < 0 ? segs : segs.slice(0, cut)).map(String).join(".");
+}
+
+/** Leaf paths below a stack value (maps are walked, lists and scalars are leaves). */
+function leaves(v: unknown, prefix: string, out: string[]): void {
+    if (isMap(v) && !(Object.keys(v).length === 1 && typeof v.secure === "string")) {
+        for (const [k, x] of Object.entries(v)) {
+            leaves(x, `${prefix}.${k}`, out);
+        }
+        return;
+    }
+    out.push(prefix);
 }
 
 /** Replaces `{secure: ...}` ciphertexts with a placeholder and reports whether any were found. */
@@ -164,6 +198,9 @@ export function loadStackConfig(
     const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
     const values: Record<string, unknown> = {};
     const secretKeys = new Set<string>();
+    const explicit: string[] = [];
+    const ownKey = (fq: string): string | undefined =>
+        fq.startsWith(`${project.name}:`) ? fq.slice(project.name.length + 1) : undefined;
     for (const [k, v] of Object.entries(doc.config ?? {})) {
         const fq = qualify(project.name, k);
         const r = redactSecure(structuredClone(v));
@@ -171,20 +208,34 @@ export function loadStackConfig(
         if (r.secret) {
             secretKeys.add(fq);
         }
-    }
-    for (const o of overrides) {
-        if (usePaths) {
-            const segs = parsePath(o.key.includes(":") ? splitKey(o.key)[1] : o.key);
-            const top = segs.shift();
-            const fq = qualify(
-                project.name,
-                o.key.includes(":") ? `${splitKey(o.key)[0]}:${String(top)}` : String(top),
-            );
-            setAt(values, fq, segs, coerce(o.value));
-        } else {
-            values[qualify(project.name, o.key)] = o.value;
+        const own = ownKey(fq);
+        if (own !== undefined) {
+            leaves(v, own, explicit);
         }
     }
+    for (const o of overrides) {
+        const [ns, name] = o.key.includes(":") ? splitKey(o.key) : [project.name, o.key];
+        if (o.secret) {
+            secretKeys.add(`${ns}:${usePaths ? String(parsePath(name)[0]) : name}`);
+        }
+        if (usePaths) {
+            // `--config-path`: Map.Set(key, value, path=true); values are coerced like `config set --path`.
+            const segs = parsePath(name);
+            const top = segs.shift();
+            setAt(values, `${ns}:${String(top)}`, segs, coerce(o.value));
+            if (ns === project.name) {
+                explicit.push(settingPath([top ?? "", ...segs]));
+            }
+        } else {
+            // Without it the key is taken whole and the value kept as a string, even one that looks
+            // like JSON (pkg/cmd/pulumi/project/newcmd/config.go `parseConfig`: config.NewValue).
+            values[`${ns}:${name}`] = o.value;
+            if (ns === project.name) {
+                explicit.push(name);
+            }
+        }
+    }
+    const issues: ConfigIssue[] = [];
     for (const [key, decl] of Object.entries(project.config)) {
         const fallback = decl.default ?? decl.value;
         if (fallback === undefined) {
@@ -193,11 +244,70 @@ export function loadStackConfig(
         const [ns, name] = splitKey(qualify(project.name, key));
         const segs = parsePath(name);
         const top = `${ns}:${String(segs.shift())}`;
-        if (getAt(values[top], segs) === undefined && !(segs.length === 0 && top in values)) {
+        if (segs.length === 0) {
+            if (!(top in values)) {
+                values[top] = structuredClone(fallback);
+            }
+            continue;
+        }
+        const existing = values[top];
+        if (existing !== undefined && !isMap(existing)) {
+            // A section given as one value: the CLI replaces it with a fresh map at the first path
+            // level (sdk/go/common/resource/config/object.go `object.Set`, "COMPAT" branch), so the
+            // program would silently get the defaults. Refused here with the whole fix instead.
+            const own = ownKey(top) ?? top;
+            issues.push({ key: own, message: sectionNotAMap(own, existing) });
+            values[top] = {};
+        }
+        if (blockedBelow(values[top], segs)) {
+            // The CLI fails with "<path>: expected a map"; the parser names that path once.
+            continue;
+        }
+        if (getAt(values[top], segs) === undefined) {
             setAt(values, top, segs, structuredClone(fallback));
         }
     }
-    return { project: project.name, stack, values, secretKeys: [...secretKeys] };
+    const loaded: LoadedConfig = {
+        project: project.name,
+        stack,
+        values,
+        secretKeys: [...secretKeys],
+        explicit,
+        issues,
+    };
+    if (issues.length > 0) {
+        // The program could not see these (the CLI would already have replaced the value), so
+        // every tool refuses here, together with anything else the program would report.
+        const result = parseConfig(configSource(loaded), stack);
+        throw new ConfigError(result.ok ? issues : result.issues, stack);
+    }
+    return loaded;
+}
+
+/** Whether a non-map value sits above the last segment (below the first level). */
+function blockedBelow(root: unknown, segs: (string | number)[]): boolean {
+    let cur = root;
+    for (const s of segs.slice(0, -1)) {
+        if (cur === undefined || cur === null) {
+            return false;
+        }
+        cur = (cur as Record<string | number, unknown>)[s];
+        if (cur !== undefined && cur !== null && typeof cur !== "object") {
+            return true;
+        }
+    }
+    return false;
+}
+
+/** What the program is given for a loaded stack: the input of the one config path (config/source.ts). */
+export function configSource(c: LoadedConfig): ConfigSource {
+    return {
+        project: c.project,
+        values: asProgramConfig(c),
+        secretKeys: c.secretKeys,
+        explicit: c.explicit,
+        issues: c.issues,
+    };
 }
 
 /** The config map as the language host hands it to the program: every value a string. */

@@ -12,7 +12,7 @@ describe("observability access outputs", () => {
             { key: "observability.kiali.auth.viewers", value: "[]" },
             { key: "observability.kiali.auth.openid.clientId", value: "kiali" },
             { key: "observability.kiali.auth.openid.issuerUri", value: issuer },
-            { key: "kialiOidcClientSecret", value: "oidc-client-secret-value" },
+            { key: "kialiOidcClientSecret", value: "oidc-client-secret-value", secret: true },
         ]);
         const login = (ev.outputs.observability as UiOut).kiali.login ?? "";
         assert.ok(login.includes(`OpenID account at ${issuer} (client kiali)`), login);
