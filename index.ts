@@ -3,7 +3,8 @@
  * resource logic lives in components/.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Bookinfo, productPageAccess } from "./components/bookinfo";
+import { Application } from "./components/applications";
+import { bookinfo as createBookinfo, productPageAccess } from "./components/bookinfo";
 import { Cluster } from "./components/cluster";
 import {
     ControlPlane,
@@ -33,12 +34,14 @@ export = () => {
         config: cfg.istio,
         protect: cfg.cluster.protect,
         gatewayStatus: cfg.cluster.renderYamlTo === "",
-        namespaces: cfg.bookinfo.enabled
-            ? [
-                  ...cfg.istio.namespaces,
-                  { name: cfg.bookinfo.namespace, revision: cfg.istio.primary.revision },
-              ]
-            : cfg.istio.namespaces,
+        namespaces: [
+            ...cfg.istio.namespaces,
+            ...(cfg.bookinfo.enabled ? [cfg.bookinfo.namespace] : []).map((name) => ({
+                name,
+                revision: cfg.istio.primary.revision,
+            })),
+            ...cfg.applications.map((app) => ({ name: app.namespace, revision: cfg.istio.primary.revision })),
+        ],
     });
 
     // Before Bookinfo, whose Gateway takes `tls.gatewayTls` (credentialName, hosts, redirect).
@@ -65,13 +68,14 @@ export = () => {
           })
         : undefined;
 
+    const ingressGateway = { releaseName: cfg.istio.gateway.name, namespace: cfg.istio.gateway.namespace };
     const bookinfo = cfg.bookinfo.enabled
-        ? new Bookinfo("bookinfo", {
+        ? createBookinfo("bookinfo", {
               provider: cluster.provider,
               config: cfg.bookinfo,
               namespace: mesh.namespaces[cfg.bookinfo.namespace],
               controlPlaneReady: mesh.ready,
-              ingressGateway: { releaseName: cfg.istio.gateway.name, namespace: cfg.istio.gateway.namespace },
+              ingressGateway,
               tls: tls?.gatewayTls,
           })
         : undefined;
@@ -93,6 +97,18 @@ export = () => {
         kubectl: kubectlCommand(cfg.cluster),
     };
 
+    const applications = cfg.applications.map(
+        (spec) =>
+            new Application(spec.name, {
+                provider: cluster.provider,
+                spec,
+                namespace: mesh.namespaces[spec.namespace],
+                controlPlaneReady: mesh.ready,
+                ingressGateway,
+                tls: tls?.gatewayTls,
+            }),
+    );
+
     return {
         istioVersion: cfg.istio.primary.version,
         istioRevision: cfg.istio.primary.revision === "" ? "default" : cfg.istio.primary.revision,
@@ -107,6 +123,7 @@ export = () => {
         productPageUrl: productPage?.url,
         productPage,
         bookinfoRoutes: bookinfo?.routes,
+        applications: [...(bookinfo ? [bookinfo] : []), ...applications].flatMap((a) => a.table),
         observability:
             observability &&
             gateway.apply((g) =>

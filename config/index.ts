@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, parseClusterConfig } from "../components/cluster/config";
+import { ApplicationSpec } from "../components/applications/model";
+import { applicationConflicts, parseApplicationsConfig } from "../components/applications/config";
 import { BookinfoConfig, parseBookinfoConfig } from "../components/bookinfo/config";
 import { IstioConfig, parseIstioConfig } from "../components/istio/config";
 import {
@@ -28,6 +30,8 @@ export interface StackConfig {
     observability: ObservabilityConfig;
     bookinfo: BookinfoConfig;
     tls: TlsConfig;
+    /** The teams' own applications (`istio-mesh:applications`), in the order described. */
+    applications: ApplicationSpec[];
 }
 
 export { CONFIG_SECTIONS, SECRET_SET, configInput, formatWarning, knownSections } from "./source";
@@ -67,7 +71,7 @@ export function differingFromDefaults(raw: RawConfig, project: ProjectFile = rea
         }
     }
     // The untyped maps have no default: present means set.
-    for (const key of ["mesh.namespaceRevisions", "bookinfo.customWeights"]) {
+    for (const key of ["mesh.namespaceRevisions", "bookinfo.customWeights", "applications"]) {
         if (at(key) !== undefined) {
             out.push(key);
         }
@@ -152,6 +156,7 @@ export function parseStackConfig(raw: RawConfig, stack: string, opts: ParseOptio
         observability: parseObservabilityConfig(r),
         bookinfo: parseBookinfoConfig(r),
         tls: parseTlsConfig(r),
+        applications: parseApplicationsConfig(r),
     };
     r.rejectUnknownKeys(knownSections(project));
     for (const issue of namespaceIssues(ownedNamespaces(config).filter((ns) => !r.hasIssue(ns.key)))) {
@@ -160,6 +165,7 @@ export function parseStackConfig(raw: RawConfig, stack: string, opts: ParseOptio
     for (const issue of dataPlaneIssues(config)) {
         r.error(issue.key, issue.message);
     }
+    applicationConflicts(r, config.applications, takenHosts(config));
     if (
         config.cluster.kind !== undefined &&
         config.istio.gateway.serviceType !== "NodePort" &&
@@ -218,10 +224,24 @@ export function ownedNamespaces(config: StackConfig): OwnedNamespace[] {
             mayPreexist: true,
         }),
     );
+    for (const app of config.applications) {
+        owned.push({
+            name: app.namespace,
+            key: `applications.${app.name}.namespace`,
+            purpose: `the application ${app.name}`,
+        });
+    }
     if (config.bookinfo.enabled) {
         owned.push({ name: config.bookinfo.namespace, key: "bookinfo.namespace", purpose: "Bookinfo" });
     }
     return owned;
+}
+
+/** Hosts Bookinfo answers for (a second application on the same host would split its traffic). */
+function takenHosts(config: StackConfig): { value: string; by: string }[] {
+    return config.bookinfo.enabled
+        ? config.bookinfo.hosts.map((value, i) => ({ value, by: `bookinfo.hosts[${i}]` }))
+        : [];
 }
 
 /** Parses the program's config (or the offline equivalent): {@link configInput}, then the parser. */

@@ -56,6 +56,7 @@ export const CONFIG_SECTIONS = [
     "observability",
     "bookinfo",
     "tls",
+    "applications",
 ] as const;
 
 /** Sections: the ones above plus the head of every key Pulumi.yaml declares. */

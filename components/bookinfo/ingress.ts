@@ -1,38 +1,33 @@
 /**
- * The way in: an Istio Gateway bound to the installed ingress gateway, and the VirtualService that
- * sends the product page's paths to productpage.
+ * The way in to Bookinfo: its Gateway on the installed ingress gateway, and the paths productpage
+ * serves to browsers.
  */
-import type { GatewaySpec, VirtualServiceSpec } from "../crds";
+import type { VirtualServiceSpec } from "../crds";
+import { ingressRouteSpec as applicationRoute } from "../applications/ingress";
 import { GatewayAccess, IngressPorts, ingressOrigin, onGateway } from "../istio/access";
-import { ServedTls, ingressServers } from "../shared/ingress";
 import { HTTP_PORT } from "./catalogue";
+
+export { gatewaySpec } from "../applications/ingress";
 
 export const BOOKINFO_GATEWAY = "bookinfo-gateway";
 export const BOOKINFO_INGRESS_ROUTE = "bookinfo";
 
-/** The Bookinfo Gateway: the configured hosts on HTTP, and the certificate's hosts on HTTPS. */
-export function gatewaySpec(selectorLabel: string, hosts: string[], tls?: ServedTls): GatewaySpec {
-    return { selector: { istio: selectorLabel }, servers: ingressServers(hosts, tls) };
-}
+/** The page, its assets, sign-in and the REST API. */
+export const BOOKINFO_PATHS = [
+    { exact: "/productpage" },
+    { prefix: "/static" },
+    { exact: "/login" },
+    { exact: "/logout" },
+    { prefix: "/api/v1/products" },
+];
 
-/** The paths productpage serves to browsers (the page, its assets, sign-in and the REST API). */
 export function ingressRouteSpec(hosts: string[]): VirtualServiceSpec {
-    return {
+    return applicationRoute(
+        BOOKINFO_GATEWAY,
         hosts,
-        gateways: [BOOKINFO_GATEWAY],
-        http: [
-            {
-                match: [
-                    { uri: { exact: "/productpage" } },
-                    { uri: { prefix: "/static" } },
-                    { uri: { exact: "/login" } },
-                    { uri: { exact: "/logout" } },
-                    { uri: { prefix: "/api/v1/products" } },
-                ],
-                route: [{ destination: { host: "productpage", port: { number: HTTP_PORT } } }],
-            },
-        ],
-    };
+        { service: "productpage", paths: BOOKINFO_PATHS },
+        HTTP_PORT,
+    );
 }
 
 /** How to reach the product page (stack output `productPage`). */

@@ -1,10 +1,15 @@
 /**
- * From routing variants to Istio objects: layering, validation, and the VirtualService and
- * DestinationRule specs. Pure functions, tested without the Pulumi engine.
+ * Bookinfo's routing variants: layering and validation; the VirtualService and DestinationRule
+ * specs come from the generic builder (applications/routing.ts). Pure functions.
  */
 import type { DestinationRuleSpec, VirtualServiceSpec } from "../crds";
+import { destinationRuleSpec, subsetIssues, virtualServiceSpec } from "../applications/routing";
+import { DURATION, validHeaderMatch } from "../applications/rules";
+import { toRoute } from "./application";
 import { DeployedVersions, SERVICES, ServiceName } from "./catalogue";
-import { CUSTOM_VARIANT, HeaderMatch, RouteRule, ServiceRoutes, VARIANTS, VARIANT_NAMES } from "./variants";
+
+export { subsetIssues };
+import { CUSTOM_VARIANT, RouteRule, ServiceRoutes, VARIANTS, VARIANT_NAMES } from "./variants";
 
 /** A problem in the routing config, attributed to the layer (variant name) that caused it. */
 export interface RoutingIssue {
@@ -70,38 +75,6 @@ export function routedVersions(routes: ServiceRoutes): DeployedVersions {
         }
     }
     return out;
-}
-
-/** HTTP header names as Envoy matches them: lowercase tokens. */
-const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
-/** Headers Envoy owns or rewrites; matching on them in a VirtualService does not do what it says. */
-const RESERVED_HEADERS = ["host", ":authority", "content-length", "transfer-encoding"];
-/** Istio durations as the v1 API accepts them (protobuf Duration). */
-const DURATION = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
-
-function validHeaderMatch(name: string, m: HeaderMatch): string | undefined {
-    if (!HEADER_NAME.test(name)) {
-        return `header ${JSON.stringify(name)} is not a valid header name (lowercase letters, digits, '-')`;
-    }
-    if (RESERVED_HEADERS.includes(name)) {
-        return `header ${JSON.stringify(name)} cannot be matched on; Istio reserves it`;
-    }
-    const forms = (["exact", "prefix", "regex"] as const).filter((k) => m[k] !== undefined);
-    if (forms.length !== 1) {
-        return `header ${JSON.stringify(name)} needs exactly one of exact, prefix or regex (got ${forms.join(", ") || "none"})`;
-    }
-    const value = m[forms[0]];
-    if (typeof value !== "string" || value === "") {
-        return `header ${JSON.stringify(name)}: ${forms[0]} must be a non-empty string`;
-    }
-    if (forms[0] === "regex") {
-        try {
-            new RegExp(value);
-        } catch {
-            return `header ${JSON.stringify(name)}: ${JSON.stringify(value)} is not a valid regular expression`;
-        }
-    }
-    return undefined;
 }
 
 function validPercent(p: number): boolean {
@@ -204,128 +177,15 @@ export function routingIssues(layered: LayeredRoutes, deployed: DeployedVersions
     return out;
 }
 
-function headerSpec(headers: Record<string, HeaderMatch>): Record<string, HeaderMatch> {
-    return Object.fromEntries(
-        Object.entries(headers).map(([name, m]) => [
-            name,
-            m.exact !== undefined
-                ? { exact: m.exact }
-                : m.prefix !== undefined
-                  ? { prefix: m.prefix }
-                  : { regex: m.regex },
-        ]),
-    );
-}
-
-type HttpRoute = NonNullable<VirtualServiceSpec["http"]>[number];
-
-function httpRoute(service: ServiceName, rule: RouteRule): HttpRoute {
-    const destinations = Object.entries(rule.split).filter(([, w]) => w > 0);
-    const route: HttpRoute = {
-        route: destinations.map(([subset, weight]) => ({
-            destination: { host: service, subset },
-            // A single destination takes all traffic; Istio wants no weight then.
-            ...(destinations.length > 1 ? { weight } : {}),
-        })),
-    };
-    if (rule.headers) {
-        route.match = [{ headers: headerSpec(rule.headers) }] as HttpRoute["match"];
-    }
-    if (rule.delay || rule.abort) {
-        route.fault = {
-            ...(rule.delay
-                ? {
-                      delay: {
-                          fixedDelay: rule.delay.fixedDelay,
-                          percentage: { value: rule.delay.percent },
-                      },
-                  }
-                : {}),
-            ...(rule.abort
-                ? { abort: { httpStatus: rule.abort.httpStatus, percentage: { value: rule.abort.percent } } }
-                : {}),
-        };
-    }
-    if (rule.timeout !== undefined) {
-        route.timeout = rule.timeout;
-    }
-    return route;
-}
-
 /**
- * The one VirtualService of a service. A service no variant names still gets one, routing to the
- * host without a subset (every pod, as plain Kubernetes would), so that there is always exactly one
- * VirtualService per host and switching variants only ever updates it.
- */
-export function virtualServiceSpec(
-    service: ServiceName,
-    rules: readonly RouteRule[] | undefined,
-): VirtualServiceSpec {
-    return {
-        hosts: [service],
-        http:
-            rules === undefined
-                ? [{ route: [{ destination: { host: service } }] }]
-                : rules.map((rule) => httpRoute(service, rule)),
-    };
-}
-
-/** One subset per deployed version, selected by the `version` label every Deployment carries. */
-export function destinationRuleSpec(service: ServiceName, versions: readonly string[]): DestinationRuleSpec {
-    return {
-        host: service,
-        subsets: versions.map((v) => ({ name: v, labels: { version: v } })),
-    };
-}
-
-/**
- * Cross-checks generated specs: every subset a VirtualService names must exist in the
- * DestinationRule for its host. A missing subset is a 503 (NR) on the cluster, not an apply error.
- */
-export function subsetIssues(
-    virtualServices: readonly VirtualServiceSpec[],
-    destinationRules: readonly DestinationRuleSpec[],
-): string[] {
-    const subsets = new Map(
-        destinationRules.map((dr) => [dr.host, new Set((dr.subsets ?? []).map((s) => s.name))]),
-    );
-    const out: string[] = [];
-    for (const vs of virtualServices) {
-        for (const http of vs.http ?? []) {
-            for (const { destination } of http.route ?? []) {
-                if (destination.subset === undefined) {
-                    continue;
-                }
-                const known = subsets.get(destination.host);
-                if (!known?.has(destination.subset)) {
-                    out.push(
-                        `${vs.hosts?.join(",")}: subset ${destination.subset} of ${destination.host} is not defined in its DestinationRule`,
-                    );
-                }
-            }
-        }
-    }
-    return out;
-}
-
-export interface RoutingObjects {
-    /** Per service: its DestinationRule and its VirtualService (both named after the service). */
-    services: {
-        service: ServiceName;
-        destinationRule: DestinationRuleSpec;
-        virtualService: VirtualServiceSpec;
-    }[];
-}
-
-/**
- * Every routing object of the application, checked for consistency. Config validation rules out an
- * inconsistency, so one here is a bug in the builders, reported before anything is declared.
+ * Every routing object of Bookinfo (all four HTTP services, whether routed or not), built by the
+ * generic builder from the layered routes.
  */
 export function routingObjects(routes: ServiceRoutes, versions: DeployedVersions): RoutingObjects {
     const services = SERVICES.map((service) => ({
         service,
         destinationRule: destinationRuleSpec(service, versions[service]),
-        virtualService: virtualServiceSpec(service, routes[service]),
+        virtualService: virtualServiceSpec(service, routes[service]?.map(toRoute)),
     }));
     const problems = subsetIssues(
         services.map((s) => s.virtualService),
@@ -335,4 +195,13 @@ export function routingObjects(routes: ServiceRoutes, versions: DeployedVersions
         throw new Error(`Bookinfo routing is inconsistent:\n  ${problems.join("\n  ")}`);
     }
     return { services };
+}
+
+export interface RoutingObjects {
+    /** Per service: its DestinationRule and its VirtualService (both named after the service). */
+    services: {
+        service: ServiceName;
+        destinationRule: DestinationRuleSpec;
+        virtualService: VirtualServiceSpec;
+    }[];
 }

@@ -2,6 +2,8 @@
  * The routing variants of the Istio traffic-management tasks, as data. One builder
  * (routing.ts) turns any of them into VirtualServices; nothing here knows about Istio's API.
  */
+import { ANONYMOUS } from "../applications/explain";
+import type { RequestProfile } from "../applications/model";
 import { ServiceName } from "./catalogue";
 
 /** One header condition; exactly one of the three forms. */
@@ -40,6 +42,12 @@ export const CUSTOM_VARIANT = "custom";
 /** The header productpage forwards once a user signs in (any password is accepted). */
 export const END_USER_HEADER = "end-user";
 export const TEST_USER = "jason";
+
+/** The two kinds of request the Istio tasks compare: signed out, and signed in as jason. */
+export const REQUEST_PROFILES: readonly RequestProfile[] = [
+    ANONYMOUS,
+    { name: `${END_USER_HEADER}: ${TEST_USER}`, headers: { [END_USER_HEADER]: TEST_USER } },
+];
 
 const forTestUser = { [END_USER_HEADER]: { exact: TEST_USER } };
 

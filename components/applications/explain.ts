@@ -4,18 +4,12 @@
  * shows what the cluster will do with the objects that are actually generated.
  */
 import type { DestinationRuleSpec, VirtualServiceSpec } from "../crds";
+import { RequestProfile } from "./model";
 
-/** A kind of request, as a sidecar sees it. */
-export interface RequestProfile {
-    name: string;
-    headers: Record<string, string>;
-}
+export type { RequestProfile } from "./model";
 
-/** The two kinds of request the Istio tasks compare: signed out, and signed in as jason. */
-export const REQUEST_PROFILES: readonly RequestProfile[] = [
-    { name: "anonymous", headers: {} },
-    { name: "end-user: jason", headers: { "end-user": "jason" } },
-];
+/** A request that carries nothing any route matches on. */
+export const ANONYMOUS: RequestProfile = { name: "anonymous", headers: {} };
 
 export interface RouteRow {
     service: string;
@@ -26,6 +20,8 @@ export interface RouteRow {
     fault: string;
     /** Route timeout; "" when none (the caller's own timeout applies). */
     timeout: string;
+    /** Retry policy, e.g. "3x 500ms on 5xx,reset"; "" when none (Istio's default retries apply). */
+    retries: string;
     /** Anything else a reader must know (no subset, no matching rule, unevaluated conditions). */
     note: string;
 }
@@ -60,18 +56,40 @@ function stringMatches(m: StringMatch, value: string | undefined): boolean {
     return false;
 }
 
-/** Conditions the explainer evaluates; any other makes the rule "not evaluated" for profiles. */
-const EVALUATED = new Set(["headers", "name"]);
+function sameMatch(a: StringMatch, b: StringMatch): boolean {
+    return a.exact === b.exact && a.prefix === b.prefix && a.regex === b.regex;
+}
+
+/**
+ * Whether a profile satisfies a header condition: by its concrete value, or because the profile
+ * was made from that very condition (a regex has no one value to try).
+ */
+function headerApplies(profile: RequestProfile, name: string, sm: StringMatch): boolean {
+    const known = profile.matchedHeaders?.[name];
+    if (known !== undefined && sameMatch(known, sm)) {
+        return true;
+    }
+    return stringMatches(sm, profile.headers[name]);
+}
+
+/**
+ * Conditions the explainer evaluates; any other makes the rule "not evaluated" for profiles. A
+ * header a profile lacks is absent from its requests; a profile that says nothing of the path
+ * cannot tell a uri condition.
+ */
+const EVALUATED = new Set(["headers", "name", "uri"]);
 
 function matchApplies(m: MatchRequest, profile: RequestProfile): { applies: boolean; unevaluated: string[] } {
-    const unevaluated = Object.keys(m).filter((k) => !EVALUATED.has(k));
+    const unevaluated = Object.keys(m).filter(
+        (k) => !EVALUATED.has(k) || (k === "uri" && profile.uri === undefined),
+    );
     if (unevaluated.length > 0) {
         return { applies: false, unevaluated };
     }
     const headers = (m.headers ?? {}) as Record<string, StringMatch>;
-    const applies = Object.entries(headers).every(([name, sm]) =>
-        stringMatches(sm, profile.headers[name.toLowerCase()]),
-    );
+    const applies =
+        Object.entries(headers).every(([name, sm]) => headerApplies(profile, name.toLowerCase(), sm)) &&
+        (m.uri === undefined || stringMatches(m.uri as StringMatch, profile.uri));
     return { applies, unevaluated };
 }
 
@@ -118,6 +136,20 @@ function describeFault(fault: HttpRoute["fault"]): string {
     return parts.join(", ");
 }
 
+function describeRetries(retries: HttpRoute["retries"]): string {
+    if (!retries) {
+        return "";
+    }
+    const parts = [`${retries.attempts ?? "?"}x`];
+    if (retries.perTryTimeout) {
+        parts.push(retries.perTryTimeout);
+    }
+    if (retries.retryOn) {
+        parts.push(`on ${retries.retryOn}`);
+    }
+    return parts.join(" ");
+}
+
 /** Subset name to the version label it selects (the subset name when it selects none). */
 function subsetVersions(dr: DestinationRuleSpec | undefined): Map<string, string> {
     return new Map((dr?.subsets ?? []).map((s) => [s.name, s.labels?.version ?? s.name]));
@@ -157,6 +189,69 @@ function shares(
     return { versions, note: notes.join("; ") };
 }
 
+function profileFromMatch(m: MatchRequest): RequestProfile | undefined {
+    if (Object.keys(m).some((k) => k !== "headers" && k !== "uri")) {
+        return undefined;
+    }
+    const names: string[] = [];
+    const profile: RequestProfile = { name: "", headers: {} };
+    for (const [rawName, sm] of Object.entries((m.headers ?? {}) as Record<string, StringMatch>)) {
+        const name = rawName.toLowerCase();
+        if (sm.exact !== undefined) {
+            profile.headers[name] = sm.exact;
+            names.push(`${name}: ${sm.exact}`);
+        } else if (sm.prefix !== undefined) {
+            profile.headers[name] = sm.prefix;
+            names.push(`${name}: ${sm.prefix}*`);
+        } else if (sm.regex !== undefined) {
+            profile.matchedHeaders = { ...profile.matchedHeaders, [name]: { regex: sm.regex } };
+            names.push(`${name} ~ ${sm.regex}`);
+        }
+    }
+    const uri = m.uri as StringMatch | undefined;
+    if (uri !== undefined) {
+        const path = uri.exact ?? uri.prefix;
+        if (path === undefined) {
+            return undefined;
+        }
+        profile.uri = path;
+        names.push(uri.exact !== undefined ? `path ${path}` : `path ${path}*`);
+    }
+    if (names.length === 0) {
+        return undefined;
+    }
+    profile.name = names.join(", ");
+    return profile;
+}
+
+/**
+ * The kinds of request a VirtualService tells apart: one per match of its rules (a regex header is
+ * taken as satisfied, a regex path cannot be, and matches on anything but headers and the path are
+ * left out), in rule order.
+ */
+export function profilesFrom(vs: VirtualServiceSpec): RequestProfile[] {
+    const out: RequestProfile[] = [];
+    for (const rule of vs.http ?? []) {
+        for (const m of rule.match ?? []) {
+            const p = profileFromMatch(m);
+            if (p !== undefined && !out.some((o) => o.name === p.name)) {
+                out.push(p);
+            }
+        }
+    }
+    return out;
+}
+
+function withDerived(profiles: readonly RequestProfile[], vs: VirtualServiceSpec | undefined): RequestProfile[] {
+    const out = [...profiles];
+    for (const p of vs ? profilesFrom(vs) : []) {
+        if (!out.some((o) => o.name === p.name)) {
+            out.push(p);
+        }
+    }
+    return out;
+}
+
 /** Whether a VirtualService applies to sidecars (no gateways, or the reserved `mesh` gateway). */
 function appliesToMesh(vs: VirtualServiceSpec): boolean {
     return vs.gateways === undefined || vs.gateways.length === 0 || vs.gateways.includes("mesh");
@@ -170,7 +265,9 @@ function appliesToMesh(vs: VirtualServiceSpec): boolean {
 export function explainRoutes(
     virtualServices: readonly SpecObject<VirtualServiceSpec>[],
     destinationRules: readonly SpecObject<DestinationRuleSpec>[],
-    profiles: readonly RequestProfile[] = REQUEST_PROFILES,
+    profiles: readonly RequestProfile[] = [ANONYMOUS],
+    /** Also one row per kind of request the service's own matches tell apart. */
+    derive = false,
 ): RouteRow[] {
     const drs = new Map(
         destinationRules
@@ -182,13 +279,14 @@ export function explainRoutes(
         const vs = virtualServices
             .map((v) => v.spec)
             .find((v) => appliesToMesh(v) && (v.hosts ?? []).some((h) => shortHost(h) === service));
-        for (const profile of profiles) {
+        for (const profile of derive ? withDerived(profiles, vs) : profiles) {
             const row: RouteRow = {
                 service,
                 request: profile.name,
                 versions: {},
                 fault: "",
                 timeout: "",
+                retries: "",
                 note: "",
             };
             if (vs === undefined) {
@@ -212,6 +310,7 @@ export function explainRoutes(
                 row.versions = s.versions;
                 row.fault = describeFault(rule.fault);
                 row.timeout = rule.timeout ?? "";
+                row.retries = describeRetries(rule.retries);
                 if (s.note) {
                     notes.push(s.note);
                 }
@@ -231,17 +330,7 @@ export function formatShares(versions: Record<string, number>): string {
     return entries.length === 0 ? "none" : entries.map(([v, p]) => `${v} ${p}%`).join(", ");
 }
 
-/** The rows as an aligned text table, one line per service and request profile. */
-export function formatRoutesTable(rows: readonly RouteRow[]): string {
-    const header = ["SERVICE", "REQUEST", "VERSIONS", "FAULT", "TIMEOUT", "NOTE"];
-    const cells = rows.map((r) => [
-        r.service,
-        r.request,
-        formatShares(r.versions),
-        r.fault || "-",
-        r.timeout || "-",
-        r.note || "",
-    ]);
+function table(header: string[], cells: string[][]): string {
     const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
     const line = (c: string[]) =>
         c
@@ -249,4 +338,41 @@ export function formatRoutesTable(rows: readonly RouteRow[]): string {
             .join("  ")
             .trimEnd();
     return [line(header), ...cells.map(line)].join("\n");
+}
+
+/** The rows as an aligned text table, one line per service and request profile. */
+export function formatRoutesTable(rows: readonly RouteRow[]): string {
+    return table(
+        ["SERVICE", "REQUEST", "VERSIONS", "FAULT", "TIMEOUT", "NOTE"],
+        rows.map((r) => [
+            r.service,
+            r.request,
+            formatShares(r.versions),
+            r.fault || "-",
+            r.timeout || "-",
+            r.note || "",
+        ]),
+    );
+}
+
+/** A row of the applications' route table: which application the service belongs to. */
+export interface ApplicationRouteRow extends RouteRow {
+    application: string;
+}
+
+/** Every application's rows as one table (`npm run routes`), retries included. */
+export function formatApplicationsTable(rows: readonly ApplicationRouteRow[]): string {
+    return table(
+        ["APPLICATION", "SERVICE", "REQUEST", "VERSIONS", "FAULT", "TIMEOUT", "RETRIES", "NOTE"],
+        rows.map((r) => [
+            r.application,
+            r.service,
+            r.request,
+            formatShares(r.versions),
+            r.fault || "-",
+            r.timeout || "-",
+            r.retries || "-",
+            r.note || "",
+        ]),
+    );
 }

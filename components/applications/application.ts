@@ -1,0 +1,194 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { AuthorizationPolicy, DestinationRule, Gateway, ServiceEntry, VirtualService } from "../crds";
+import type { GatewayTls } from "../shared/ingress";
+import { gatewaySelectorLabel } from "../shared/names";
+import { dnsNameCovers } from "../tls/hosts";
+import { accessPolicies } from "./access";
+import { egressObjects } from "./egress";
+import { ANONYMOUS, ApplicationRouteRow, RouteRow, explainRoutes } from "./explain";
+import { gatewayName, gatewaySpec, ingressHosts, ingressRouteName, ingressRouteSpec } from "./ingress";
+import { ApplicationSpec } from "./model";
+import { routingObjects } from "./routing";
+import { deploymentArgs, serviceAccountArgs, serviceAccounts, serviceArgs } from "./workloads";
+
+export interface ApplicationArgs {
+    provider: k8s.Provider;
+    spec: ApplicationSpec;
+    /** The application's namespace, created and enrolled in the mesh by the control plane. */
+    namespace: pulumi.Output<string>;
+    /** The control plane's `ready`: Istio resources and injected workloads wait for it. */
+    controlPlaneReady: pulumi.Input<pulumi.Resource>[];
+    /** The installed ingress gateway: its Helm release name (labels, ServiceAccount) and namespace. */
+    ingressGateway: { releaseName: string; namespace: string };
+    /** HTTPS at the ingress with the certificate from the TLS component. */
+    tls?: GatewayTls;
+    /** Earlier identities of renamed children, by their new name, so a rename is not a replacement. */
+    childAliases?: Record<string, pulumi.Alias[]>;
+}
+
+/**
+ * The HTTPS hosts an application's Gateway serves: every certificate host when it answers for any
+ * host ("*"), otherwise its own hosts that the certificate covers (a host served by two Gateways
+ * on the same port is a conflict Istio resolves arbitrarily).
+ */
+export function servedTlsHosts(hosts: readonly string[], certificateHosts: readonly string[]): string[] {
+    if (hosts.includes("*")) {
+        return [...certificateHosts];
+    }
+    return hosts.filter((h) => certificateHosts.some((c) => dnsNameCovers(c, h)));
+}
+
+/**
+ * One application in the mesh from its description: per service a ServiceAccount per identity, a
+ * Deployment per version and a Service; a DestinationRule (subsets, resilience) and a
+ * VirtualService (routes) per HTTP service; the zero-trust AuthorizationPolicies derived from who
+ * calls whom; ServiceEntries for its egress; its route on the shared ingress gateway; and the
+ * route-explainer table read back from the generated objects.
+ */
+export class Application extends pulumi.ComponentResource {
+    /** What each kind of request reaches, read back from the generated routing objects. */
+    public readonly routes: RouteRow[];
+    /** The same rows, each naming the application. */
+    public readonly table: ApplicationRouteRow[];
+    public readonly namespace: pulumi.Output<string>;
+
+    constructor(name: string, args: ApplicationArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("istio-mesh:applications:Application", name, {}, opts);
+        const app = args.spec;
+        const ns = args.namespace;
+        const base = { parent: this, provider: args.provider };
+        const afterIstio = { ...base, dependsOn: args.controlPlaneReady };
+        const named = (child: string): pulumi.CustomResourceOptions =>
+            args.childAliases?.[child] !== undefined ? { aliases: args.childAliases[child] } : {};
+
+        for (const sa of serviceAccounts(app.services)) {
+            new k8s.core.v1.ServiceAccount(`${name}-sa-${sa.name}`, serviceAccountArgs(sa.service, sa.name, ns), base);
+        }
+        const deployments = new Map<string, k8s.apps.v1.Deployment[]>();
+        for (const s of app.services) {
+            // Injected workloads: the sidecar injector must be serving before their pods exist.
+            deployments.set(
+                s.name,
+                s.versions.map(
+                    (v) => new k8s.apps.v1.Deployment(`${name}-deploy-${s.name}-${v.name}`, deploymentArgs(s, v, ns), afterIstio),
+                ),
+            );
+        }
+        for (const s of app.services) {
+            new k8s.core.v1.Service(`${name}-svc-${s.name}`, serviceArgs(s, ns), base);
+        }
+
+        // Routing: one DestinationRule and one VirtualService per HTTP service. A VirtualService
+        // waits for its DestinationRule and for the versions it routes to, so a switch never sends
+        // traffic to a subset or a version that does not exist yet.
+        const routing = routingObjects(app.name, app.services);
+        for (const { service, destinationRule, virtualService } of routing) {
+            const dr = new DestinationRule(
+                `${name}-dr-${service}`,
+                { metadata: { name: service, namespace: ns }, spec: destinationRule },
+                afterIstio,
+            );
+            new VirtualService(
+                `${name}-vs-${service}`,
+                { metadata: { name: service, namespace: ns }, spec: virtualService },
+                { ...base, dependsOn: [...args.controlPlaneReady, dr, ...(deployments.get(service) ?? [])] },
+            );
+        }
+        this.routes = explainRoutes(
+            routing.map((s) => ({ spec: s.virtualService })),
+            routing.map((s) => ({ spec: s.destinationRule })),
+            app.profiles ?? [ANONYMOUS],
+            true,
+        );
+        this.table = this.routes.map((r) => ({ application: app.name, ...r }));
+
+        if (app.ingress !== undefined) {
+            const ingress = app.ingress;
+            const target = app.services.find((s) => s.name === ingress.service);
+            if (target === undefined) {
+                throw new Error(`${app.name}: ingress service ${ingress.service} is not one of its services`);
+            }
+            const selector = gatewaySelectorLabel(args.ingressGateway.releaseName);
+            const tls = args.tls;
+            const served = tls ? servedTlsHosts(ingress.hosts, tls.hosts) : [];
+            const gwName = gatewayName(app.name, ingress);
+            const spec =
+                tls && served.length > 0
+                    ? pulumi.output(tls.credentialName).apply((credentialName) =>
+                          gatewaySpec(selector, ingress.hosts, {
+                              credentialName,
+                              hosts: served,
+                              httpsRedirect: tls.httpsRedirect,
+                          }),
+                      )
+                    : gatewaySpec(selector, ingress.hosts);
+            const gateway = new Gateway(
+                `${name}-gateway`,
+                { metadata: { name: gwName, namespace: ns }, spec },
+                { ...base, dependsOn: [...args.controlPlaneReady, ...(tls?.dependsOn ?? [])] },
+            );
+            new VirtualService(
+                `${name}-ingress-route`,
+                {
+                    metadata: { name: ingressRouteName(app.name, ingress), namespace: ns },
+                    spec: ingressRouteSpec(
+                        gwName,
+                        ingressHosts(ingress.hosts, tls && { hosts: served }),
+                        ingress,
+                        target.port,
+                    ),
+                },
+                { ...base, dependsOn: [...args.controlPlaneReady, gateway] },
+            );
+        }
+
+        const policies = accessPolicies({
+            mode: app.access,
+            namespace: app.namespace,
+            services: app.services,
+            ingress: app.ingress,
+            denies: app.denies,
+            gateway: {
+                namespace: args.ingressGateway.namespace,
+                serviceAccount: args.ingressGateway.releaseName,
+            },
+        });
+        for (const p of policies) {
+            new AuthorizationPolicy(
+                `${name}-authz-${p.name}`,
+                { metadata: { name: p.name, namespace: ns }, spec: p.spec },
+                afterIstio,
+            );
+        }
+
+        for (const e of app.egress) {
+            const objects = egressObjects(e);
+            const entry = `${name}-egress-${e.name}`;
+            new ServiceEntry(
+                entry,
+                { metadata: { name: objects.serviceEntry.name, namespace: ns }, spec: objects.serviceEntry.spec },
+                { ...afterIstio, ...named(entry) },
+            );
+            if (objects.virtualService !== undefined) {
+                const child = `${entry}-route`;
+                new VirtualService(
+                    child,
+                    { metadata: { name: objects.virtualService.name, namespace: ns }, spec: objects.virtualService.spec },
+                    { ...afterIstio, ...named(child) },
+                );
+            }
+            if (objects.destinationRule !== undefined) {
+                const child = `${entry}-tls`;
+                new DestinationRule(
+                    child,
+                    { metadata: { name: objects.destinationRule.name, namespace: ns }, spec: objects.destinationRule.spec },
+                    { ...afterIstio, ...named(child) },
+                );
+            }
+        }
+
+        this.namespace = ns;
+        this.registerOutputs({ namespace: ns, routes: this.routes });
+    }
+}

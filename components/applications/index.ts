@@ -1,0 +1,17 @@
+export { Application, servedTlsHosts } from "./application";
+export type { ApplicationArgs } from "./application";
+export { accessPolicies, callers } from "./access";
+export type { AccessContext, PolicyDefinition } from "./access";
+export { egressName, egressObjects } from "./egress";
+export {
+    ANONYMOUS,
+    explainRoutes,
+    formatApplicationsTable,
+    formatRoutesTable,
+    formatShares,
+    profilesFrom,
+} from "./explain";
+export type { ApplicationRouteRow, RouteRow, SpecObject } from "./explain";
+export { gatewaySpec, ingressHosts, ingressRouteSpec } from "./ingress";
+export * from "./model";
+export { destinationRuleSpec, routedVersions, routingObjects, subsetIssues, virtualServiceSpec } from "./routing";
