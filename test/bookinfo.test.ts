@@ -848,8 +848,8 @@ describe("Bookinfo on the dev stack", () => {
             { key: "bookinfo.routing[1]", value: "details-v2" },
             { key: "mesh.outboundTrafficPolicy", value: "REGISTRY_ONLY" },
         ]);
-        const se = one(ev, "kubernetes:networking.istio.io/v1:ServiceEntry", "bookinfo-egress-entry").inputs
-            .spec;
+        const se = one(ev, "kubernetes:networking.istio.io/v1:ServiceEntry", "bookinfo-egress-googleapis")
+            .inputs.spec;
         assert.deepStrictEqual(se, {
             hosts: ["www.googleapis.com"],
             exportTo: ["."],
@@ -860,12 +860,12 @@ describe("Bookinfo on the dev stack", () => {
                 { number: 443, name: "https", protocol: "HTTPS" },
             ],
         });
-        const rewrite = one(ev, VS, "bookinfo-egress-route").inputs.spec as VirtualServiceSpec;
+        const rewrite = one(ev, VS, "bookinfo-egress-googleapis-route").inputs.spec as VirtualServiceSpec;
         assert.deepStrictEqual(rewrite.http?.[0], {
             match: [{ port: 80 }],
             route: [{ destination: { host: "www.googleapis.com", port: { number: 443 } } }],
         });
-        const tls = one(ev, DR, "bookinfo-egress-tls").inputs.spec as DestinationRuleSpec;
+        const tls = one(ev, DR, "bookinfo-egress-googleapis-tls").inputs.spec as DestinationRuleSpec;
         assert.deepStrictEqual(tls.trafficPolicy?.portLevelSettings?.[0].tls, {
             mode: "SIMPLE",
             sni: "www.googleapis.com",

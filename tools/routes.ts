@@ -1,50 +1,40 @@
 /**
  * npm run routes -- --stack <name> [--config KEY=VALUE ...] [--config-path]
  *
- * Evaluates the program offline and prints, for each Bookinfo service and each kind of request,
- * which versions get what share of the traffic and any injected fault or timeout. It reads only the
- * VirtualServices and DestinationRules the program declares (not the variant catalogue), so it shows
- * what a routing change will do on the cluster before it ships.
+ * Evaluates the program offline and prints, for every application (Bookinfo and those in
+ * `applications`), each service and each kind of request its routes tell apart, which versions get
+ * what share of the traffic, and any injected fault, timeout or retry policy. The table is the
+ * `applications` stack output, which each Application reads back from the VirtualServices and
+ * DestinationRules it generates (not from its description), so it shows what a routing change will
+ * do on the cluster before it ships.
  */
-import type { DestinationRuleSpec, VirtualServiceSpec } from "../components/crds";
-import { DestinationRule, VirtualService } from "../components/crds";
-import { SpecObject, explainRoutes, formatRoutesTable } from "../components/bookinfo";
-import { ConfigError } from "../config";
-import { CapturedResource, evaluate } from "./lib/mockRuntime";
-import { loadStackConfig, parseArgs } from "./lib/stackFiles";
+import { ApplicationRouteRow, formatApplicationsTable } from "../components/applications/explain";
+import { CliSpec, Io, ParsedCli, cliMain } from "./lib/cli";
+import { evaluate } from "./lib/mockRuntime";
+import { loadStackConfig } from "./lib/stackFiles";
 
-function specs<Spec>(resources: CapturedResource[], type: string): SpecObject<Spec>[] {
-    return resources
-        .filter((r) => r.type === type)
-        .map((r) => ({
-            metadata: r.inputs.metadata as SpecObject<Spec>["metadata"],
-            spec: r.inputs.spec as Spec,
-        }));
-}
+export const ROUTES_CLI: CliSpec = {
+    name: "routes",
+    summary:
+        "Evaluates the program offline and prints, per application, service and kind of request, the versions reached and any fault, timeout or retries.",
+    stack: "required",
+    config: true,
+};
 
-async function main(): Promise<number> {
-    const args = parseArgs(process.argv.slice(2));
-    if (!args.stack) {
-        console.error("usage: npm run routes -- --stack <name> [--config KEY=VALUE ...] [--config-path]");
-        return 2;
-    }
-    const ev = await evaluate(loadStackConfig(args.stack, args.overrides, args.configPath));
-    const rows = explainRoutes(
-        specs<VirtualServiceSpec>(ev.resources, VirtualService.pulumiType),
-        specs<DestinationRuleSpec>(ev.resources, DestinationRule.pulumiType),
-    );
+export async function routesMain(args: ParsedCli, io: Io): Promise<number> {
+    const stack = args.stack as string;
+    const ev = await evaluate(loadStackConfig(stack, args.overrides, args.configPath));
+    const rows = (ev.outputs.applications ?? []) as ApplicationRouteRow[];
     if (rows.length === 0) {
-        console.log(`stack ${args.stack} declares no versioned services (is bookinfo.enabled false?)`);
+        io.out(
+            `stack ${stack} declares no versioned services (bookinfo.enabled is false and no applications are described)`,
+        );
         return 0;
     }
-    console.log(formatRoutesTable(rows));
+    io.out(formatApplicationsTable(rows));
     return 0;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-        console.error(err instanceof ConfigError ? err.message : `routes failed: ${String(err)}`);
-        process.exit(1);
-    },
-);
+if (require.main === module) {
+    cliMain(ROUTES_CLI, routesMain);
+}

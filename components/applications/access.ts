@@ -57,7 +57,15 @@ export function accessPolicies(ctx: AccessContext): PolicyDefinition[] {
                     action: "ALLOW",
                     rules: [
                         {
-                            from: [{ source: { serviceAccounts: [`${ctx.gateway.namespace}/${ctx.gateway.serviceAccount}`] } }],
+                            from: [
+                                {
+                                    source: {
+                                        serviceAccounts: [
+                                            `${ctx.gateway.namespace}/${ctx.gateway.serviceAccount}`,
+                                        ],
+                                    },
+                                },
+                            ],
                             to: [{ operation: { ports: [String(entry.targetPort)] } }],
                         },
                     ],
@@ -78,7 +86,14 @@ export function accessPolicies(ctx: AccessContext): PolicyDefinition[] {
                     rules: [
                         {
                             from: [{ source: { serviceAccounts: from } }],
-                            to: [{ operation: { ...(methods ? { methods } : {}), ports: [String(s.targetPort)] } }],
+                            to: [
+                                {
+                                    operation: {
+                                        ...(methods ? { methods } : {}),
+                                        ports: [String(s.targetPort)],
+                                    },
+                                },
+                            ],
                         },
                     ],
                 },
@@ -91,7 +106,17 @@ export function accessPolicies(ctx: AccessContext): PolicyDefinition[] {
             spec: {
                 selector: selector(d.service),
                 action: "DENY",
-                rules: [{ from: [{ source: { serviceAccounts: d.serviceAccounts.map((sa) => `${ctx.namespace}/${sa}`) } }] }],
+                rules: [
+                    {
+                        from: [
+                            {
+                                source: {
+                                    serviceAccounts: d.serviceAccounts.map((sa) => `${ctx.namespace}/${sa}`),
+                                },
+                            },
+                        ],
+                    },
+                ],
             },
         });
     }

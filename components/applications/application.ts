@@ -63,7 +63,11 @@ export class Application extends pulumi.ComponentResource {
             args.childAliases?.[child] !== undefined ? { aliases: args.childAliases[child] } : {};
 
         for (const sa of serviceAccounts(app.services)) {
-            new k8s.core.v1.ServiceAccount(`${name}-sa-${sa.name}`, serviceAccountArgs(sa.service, sa.name, ns), base);
+            new k8s.core.v1.ServiceAccount(
+                `${name}-sa-${sa.name}`,
+                serviceAccountArgs(sa.service, sa.name, ns),
+                base,
+            );
         }
         const deployments = new Map<string, k8s.apps.v1.Deployment[]>();
         for (const s of app.services) {
@@ -71,7 +75,12 @@ export class Application extends pulumi.ComponentResource {
             deployments.set(
                 s.name,
                 s.versions.map(
-                    (v) => new k8s.apps.v1.Deployment(`${name}-deploy-${s.name}-${v.name}`, deploymentArgs(s, v, ns), afterIstio),
+                    (v) =>
+                        new k8s.apps.v1.Deployment(
+                            `${name}-deploy-${s.name}-${v.name}`,
+                            deploymentArgs(s, v, ns),
+                            afterIstio,
+                        ),
                 ),
             );
         }
@@ -167,14 +176,20 @@ export class Application extends pulumi.ComponentResource {
             const entry = `${name}-egress-${e.name}`;
             new ServiceEntry(
                 entry,
-                { metadata: { name: objects.serviceEntry.name, namespace: ns }, spec: objects.serviceEntry.spec },
+                {
+                    metadata: { name: objects.serviceEntry.name, namespace: ns },
+                    spec: objects.serviceEntry.spec,
+                },
                 { ...afterIstio, ...named(entry) },
             );
             if (objects.virtualService !== undefined) {
                 const child = `${entry}-route`;
                 new VirtualService(
                     child,
-                    { metadata: { name: objects.virtualService.name, namespace: ns }, spec: objects.virtualService.spec },
+                    {
+                        metadata: { name: objects.virtualService.name, namespace: ns },
+                        spec: objects.virtualService.spec,
+                    },
                     { ...afterIstio, ...named(child) },
                 );
             }
@@ -182,7 +197,10 @@ export class Application extends pulumi.ComponentResource {
                 const child = `${entry}-tls`;
                 new DestinationRule(
                     child,
-                    { metadata: { name: objects.destinationRule.name, namespace: ns }, spec: objects.destinationRule.spec },
+                    {
+                        metadata: { name: objects.destinationRule.name, namespace: ns },
+                        spec: objects.destinationRule.spec,
+                    },
                     { ...afterIstio, ...named(child) },
                 );
             }

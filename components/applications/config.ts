@@ -179,7 +179,7 @@ class Shape {
             this.error(path, `expected ${example}, got ${show(v)}`);
             return undefined;
         }
-        return v;
+        return v as unknown[];
     }
 }
 
@@ -426,7 +426,7 @@ function parseRoutes(sh: Shape, path: string, v: unknown, versions: readonly str
             );
         }
     });
-    return routes.every((r) => r !== undefined) ? (routes as Route[]) : undefined;
+    return routes.every((r) => r !== undefined) ? routes : undefined;
 }
 
 function parseResources(sh: Shape, path: string, v: unknown): ServiceSpec["resources"] {

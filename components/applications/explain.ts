@@ -89,7 +89,7 @@ function matchApplies(m: MatchRequest, profile: RequestProfile): { applies: bool
     const headers = (m.headers ?? {}) as Record<string, StringMatch>;
     const applies =
         Object.entries(headers).every(([name, sm]) => headerApplies(profile, name.toLowerCase(), sm)) &&
-        (m.uri === undefined || stringMatches(m.uri as StringMatch, profile.uri));
+        (m.uri === undefined || stringMatches(m.uri, profile.uri));
     return { applies, unevaluated };
 }
 
@@ -208,7 +208,7 @@ function profileFromMatch(m: MatchRequest): RequestProfile | undefined {
             names.push(`${name} ~ ${sm.regex}`);
         }
     }
-    const uri = m.uri as StringMatch | undefined;
+    const uri = m.uri;
     if (uri !== undefined) {
         const path = uri.exact ?? uri.prefix;
         if (path === undefined) {
@@ -242,7 +242,10 @@ export function profilesFrom(vs: VirtualServiceSpec): RequestProfile[] {
     return out;
 }
 
-function withDerived(profiles: readonly RequestProfile[], vs: VirtualServiceSpec | undefined): RequestProfile[] {
+function withDerived(
+    profiles: readonly RequestProfile[],
+    vs: VirtualServiceSpec | undefined,
+): RequestProfile[] {
     const out = [...profiles];
     for (const p of vs ? profilesFrom(vs) : []) {
         if (!out.some((o) => o.name === p.name)) {

@@ -14,4 +14,10 @@ export {
 export type { ApplicationRouteRow, RouteRow, SpecObject } from "./explain";
 export { gatewaySpec, ingressHosts, ingressRouteSpec } from "./ingress";
 export * from "./model";
-export { destinationRuleSpec, routedVersions, routingObjects, subsetIssues, virtualServiceSpec } from "./routing";
+export {
+    destinationRuleSpec,
+    routedVersions,
+    routingObjects,
+    subsetIssues,
+    virtualServiceSpec,
+} from "./routing";

@@ -10,7 +10,11 @@ type MatchRequest = NonNullable<HttpRoute["match"]>[number];
 
 /** The one form a StringMatch uses (config validation guarantees exactly one). */
 export function stringMatch(m: StringMatch): StringMatch {
-    return m.exact !== undefined ? { exact: m.exact } : m.prefix !== undefined ? { prefix: m.prefix } : { regex: m.regex };
+    return m.exact !== undefined
+        ? { exact: m.exact }
+        : m.prefix !== undefined
+          ? { prefix: m.prefix }
+          : { regex: m.regex };
 }
 
 function matchSpec(m: RouteMatch): MatchRequest {
@@ -18,10 +22,10 @@ function matchSpec(m: RouteMatch): MatchRequest {
     if (m.headers !== undefined) {
         out.headers = Object.fromEntries(
             Object.entries(m.headers).map(([name, h]) => [name, stringMatch(h)]),
-        ) as MatchRequest["headers"];
+        );
     }
     if (m.uri !== undefined) {
-        out.uri = stringMatch(m.uri) as MatchRequest["uri"];
+        out.uri = stringMatch(m.uri);
     }
     return out;
 }
@@ -54,8 +58,12 @@ export function httpRoute(service: string, rule: Route): HttpRoute {
     const { delay, abort } = rule.fault ?? {};
     if (delay || abort) {
         route.fault = {
-            ...(delay ? { delay: { fixedDelay: delay.fixedDelay, percentage: { value: delay.percent } } } : {}),
-            ...(abort ? { abort: { httpStatus: abort.httpStatus, percentage: { value: abort.percent } } } : {}),
+            ...(delay
+                ? { delay: { fixedDelay: delay.fixedDelay, percentage: { value: delay.percent } } }
+                : {}),
+            ...(abort
+                ? { abort: { httpStatus: abort.httpStatus, percentage: { value: abort.percent } } }
+                : {}),
         };
     }
     if (rule.timeout !== undefined) {
@@ -64,7 +72,9 @@ export function httpRoute(service: string, rule: Route): HttpRoute {
     if (rule.retries !== undefined) {
         route.retries = {
             attempts: rule.retries.attempts,
-            ...(rule.retries.perTryTimeout !== undefined ? { perTryTimeout: rule.retries.perTryTimeout } : {}),
+            ...(rule.retries.perTryTimeout !== undefined
+                ? { perTryTimeout: rule.retries.perTryTimeout }
+                : {}),
             ...(rule.retries.retryOn !== undefined ? { retryOn: rule.retries.retryOn } : {}),
         };
     }
@@ -76,7 +86,10 @@ export function httpRoute(service: string, rule: Route): HttpRoute {
  * host without a subset (every pod, as plain Kubernetes would), so that there is always exactly one
  * VirtualService per host and adding routes later only ever updates it.
  */
-export function virtualServiceSpec(service: string, routes: readonly Route[] | undefined): VirtualServiceSpec {
+export function virtualServiceSpec(
+    service: string,
+    routes: readonly Route[] | undefined,
+): VirtualServiceSpec {
     return {
         hosts: [service],
         http:
@@ -89,11 +102,15 @@ export function virtualServiceSpec(service: string, routes: readonly Route[] | u
 function trafficPolicy(r: Resilience): DestinationRuleSpec["trafficPolicy"] {
     const od = r.outlierDetection;
     return {
-        ...(r.maxConnections !== undefined ? { connectionPool: { tcp: { maxConnections: r.maxConnections } } } : {}),
+        ...(r.maxConnections !== undefined
+            ? { connectionPool: { tcp: { maxConnections: r.maxConnections } } }
+            : {}),
         ...(od !== undefined
             ? {
                   outlierDetection: {
-                      ...(od.consecutive5xxErrors !== undefined ? { consecutive5xxErrors: od.consecutive5xxErrors } : {}),
+                      ...(od.consecutive5xxErrors !== undefined
+                          ? { consecutive5xxErrors: od.consecutive5xxErrors }
+                          : {}),
                       ...(od.interval !== undefined ? { interval: od.interval } : {}),
                       ...(od.baseEjectionTime !== undefined ? { baseEjectionTime: od.baseEjectionTime } : {}),
                   },
@@ -124,7 +141,9 @@ export function subsetIssues(
     virtualServices: readonly VirtualServiceSpec[],
     destinationRules: readonly DestinationRuleSpec[],
 ): string[] {
-    const subsets = new Map(destinationRules.map((dr) => [dr.host, new Set((dr.subsets ?? []).map((s) => s.name))]));
+    const subsets = new Map(
+        destinationRules.map((dr) => [dr.host, new Set((dr.subsets ?? []).map((s) => s.name))]),
+    );
     const out: string[] = [];
     for (const vs of virtualServices) {
         for (const http of vs.http ?? []) {

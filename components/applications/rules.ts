@@ -35,4 +35,3 @@ export function validHeaderMatch(name: string, m: StringMatch): string | undefin
     }
     return undefined;
 }
-
