@@ -4,6 +4,7 @@
  */
 import { EnforcementLevel, Policies } from "@pulumi/policy";
 import { addonPolicies } from "./addons";
+import { applicationPolicies } from "./applications";
 import { meshPolicies } from "./mesh";
 import { protectionPolicies } from "./protection";
 import { supplyChainPolicies } from "./supplyChain";
@@ -16,6 +17,7 @@ export const PACK_ENFORCEMENT: EnforcementLevel = "advisory";
 
 export const policies: Policies = [
     ...meshPolicies,
+    ...applicationPolicies,
     ...addonPolicies,
     ...supplyChainPolicies,
     ...workloadPolicies,

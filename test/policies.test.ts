@@ -13,6 +13,7 @@ import {
     runPolicies,
 } from "../tools/lib/policyRunner";
 import { PROJECT_ROOT, parsePath } from "../tools/lib/stackFiles";
+import { evaluateWithShop } from "./support/applications";
 import { evaluateStack } from "./support/stacks";
 import {
     CHART,
@@ -23,6 +24,7 @@ import {
     NAMESPACE,
     PEER_AUTHENTICATION as PA,
     SERVICE,
+    SERVICE_ENTRY,
     VIRTUAL_SERVICE as VS,
 } from "./support/types";
 
@@ -725,6 +727,54 @@ describe("policy pack", () => {
             ]);
             // dev protects nothing, and is not asked to.
             await expectPass("prod-data-protected", dev, "dev");
+        });
+    });
+
+    describe("applications", () => {
+        let shop: Evaluation;
+        before(async () => {
+            shop = await evaluateWithShop();
+        });
+
+        it("virtualservice-retries-within-timeout", async () => {
+            await expectPass("virtualservice-retries-within-timeout", shop);
+            const retries = get(find(shop, VS, "shop/cart").inputs, "spec.http[1].retries");
+            assert.deepStrictEqual(retries, { attempts: 3, perTryTimeout: "500ms", retryOn: "5xx,reset" });
+            await expectFail(
+                "virtualservice-retries-within-timeout",
+                mutate(shop, VS, "shop/cart", set("spec.http[1].retries.perTryTimeout", "2s")),
+                ["VirtualService shop/cart http[1]", "perTryTimeout 2s, not below its timeout 2s"],
+            );
+            await expectFail(
+                "virtualservice-retries-within-timeout",
+                mutate(shop, VS, "shop/cart", unset("spec.http[1].retries.perTryTimeout")),
+                ["no perTryTimeout"],
+            );
+            // Retries switched off need no per-try timeout.
+            await expectPass(
+                "virtualservice-retries-within-timeout",
+                mutate(shop, VS, "shop/cart", set("spec.http[1].retries", { attempts: 0 })),
+            );
+        });
+
+        it("serviceentry-no-wildcard-egress", async () => {
+            await expectPass("serviceentry-no-wildcard-egress", shop);
+            for (const host of ["*", "*.com"]) {
+                await expectFail(
+                    "serviceentry-no-wildcard-egress",
+                    mutate(
+                        shop,
+                        SERVICE_ENTRY,
+                        "shop/api-stripe-com",
+                        set("spec.hosts", ["api.stripe.com", host]),
+                    ),
+                    ["ServiceEntry shop/api-stripe-com", `opens egress to "${host}"`],
+                );
+            }
+            await expectPass(
+                "serviceentry-no-wildcard-egress",
+                mutate(shop, SERVICE_ENTRY, "shop/api-stripe-com", set("spec.hosts", ["*.stripe.com"])),
+            );
         });
     });
 });

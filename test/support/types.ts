@@ -12,6 +12,7 @@ import {
     DestinationRule,
     Gateway,
     PeerAuthentication,
+    ServiceEntry,
     Telemetry,
     VirtualService,
 } from "../../components/crds";
@@ -37,6 +38,7 @@ export const CERT_MANAGER = tokenOf(certmanager.CertManager);
 export const VIRTUAL_SERVICE = VirtualService.pulumiType;
 export const DESTINATION_RULE = DestinationRule.pulumiType;
 export const ISTIO_GATEWAY = Gateway.pulumiType;
+export const SERVICE_ENTRY = ServiceEntry.pulumiType;
 export const PEER_AUTHENTICATION = PeerAuthentication.pulumiType;
 export const AUTHORIZATION_POLICY = AuthorizationPolicy.pulumiType;
 export const TELEMETRY = Telemetry.pulumiType;
