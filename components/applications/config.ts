@@ -870,9 +870,18 @@ function parseApplication(sh: Shape, name: string, v: unknown): ApplicationSpec 
 
 /** Reads and validates `applications`; absent means none. */
 export function parseApplicationsConfig(r: ConfigReader): ApplicationSpec[] {
-    const raw = r.structured(SECTION);
+    let raw = r.structured(SECTION);
     if (raw === undefined || raw === null || raw === "") {
         return [];
+    }
+    if (typeof raw === "string" && raw.trim().startsWith("{")) {
+        // `pulumi config set applications '{...}'` (without --path) stores the map as JSON text.
+        try {
+            raw = JSON.parse(raw) as unknown;
+        } catch {
+            r.error(SECTION, `is not valid JSON: ${show(raw)}`);
+            return [];
+        }
     }
     const sh = new Shape(r);
     const apps = sh.object(SECTION, raw, undefined, "a map of application name to application");
@@ -924,7 +933,7 @@ function closest(key: string, candidates: readonly string[]): string | undefined
             best = c;
         }
     }
-    return best !== undefined && bestScore <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
+    return best !== undefined && bestScore <= Math.max(3, Math.floor(key.length / 3)) ? best : undefined;
 }
 
 function editDistance(a: string, b: string): number {

@@ -21,7 +21,7 @@ export function applicationsOverride(apps: Record<string, unknown> = shopApplica
     return { key: "applications", value: JSON.stringify(apps) };
 }
 
-/** A stack evaluated with the shop example added to its config. */
+/** A stack evaluated with the shop example added to its config (and more overrides, by path). */
 export function evaluateWithShop(stack = "dev", more: Override[] = []): Promise<Evaluation> {
-    return evaluateStack(stack, [applicationsOverride(), ...more], false);
+    return evaluateStack(stack, [applicationsOverride(), ...more], true);
 }
