@@ -4,6 +4,7 @@
  *   stack <name>   the same, then load the program's modules (compiled by ts-node) and
  *                  evaluate it for the stack under the mock runtime, each timed on its own
  *   scale <name>   after a warm-up, evaluate the stack with 1, 10 and 50 application namespaces
+ *   apps <name>    after a warm-up, evaluate the stack with 1, 10 and 50 applications of 5 services
  * Prints one JSON line.
  */
 import type * as K8s from "@pulumi/kubernetes";
@@ -36,6 +37,45 @@ function loadSdks(): number {
     return ms(t);
 }
 
+/**
+ * `n` applications of 5 services each, every feature in use: two versions, a call chain, a
+ * canary route with timeout and retries, resilience, an ingress host and an egress host.
+ */
+function benchApplications(n: number): Record<string, unknown> {
+    const services = ["s0", "s1", "s2", "s3", "s4"];
+    return Object.fromEntries(
+        Array.from({ length: n }, (_, i) => [
+            `bench-${i}`,
+            {
+                services: Object.fromEntries(
+                    services.map((s, k) => [
+                        s,
+                        {
+                            image: `registry.example.com/bench/${s}`,
+                            port: 8080,
+                            versions: { v1: "1.0.0", v2: "1.1.0" },
+                            ...(k < services.length - 1 ? { calls: [services[k + 1]] } : {}),
+                        },
+                    ]),
+                ),
+                ingress: { service: "s0", hosts: [`bench-${i}.example.com`] },
+                routes: {
+                    s1: [
+                        { match: { headers: { "x-canary": "true" } }, weights: { v2: 100 } },
+                        {
+                            weights: { v1: 90, v2: 10 },
+                            timeout: "2s",
+                            retries: { attempts: 2, perTryTimeout: "500ms" },
+                        },
+                    ],
+                },
+                resilience: { s1: { maxConnections: 100 } },
+                egress: [{ host: `api-${i}.example.net`, port: 443, tls: "passthrough" }],
+            },
+        ]),
+    );
+}
+
 async function main(): Promise<void> {
     const [mode, stack] = process.argv.slice(2);
     const loadMs = loadSdks();
@@ -58,6 +98,26 @@ async function main(): Promise<void> {
             t = process.hrtime.bigint();
             await evaluate(config, program);
             result.evalMs = ms(t);
+        } else if (mode === "apps") {
+            const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+            const withApps = (n: number) =>
+                loadStackConfig(
+                    stack,
+                    [{ key: "applications", value: JSON.stringify(benchApplications(n)) }],
+                    true,
+                );
+            await evaluate(withApps(1));
+            for (const n of [1, 10, 50]) {
+                const times: number[] = [];
+                for (let i = 0; i < 3; i++) {
+                    const config = withApps(n);
+                    gc();
+                    const t = process.hrtime.bigint();
+                    await evaluate(config);
+                    times.push(ms(t));
+                }
+                result[`apps${n}`] = Math.min(...times);
+            }
         } else {
             const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
             await evaluate(withNamespaces(0));
