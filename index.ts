@@ -69,6 +69,11 @@ export = () => {
         : undefined;
 
     const ingressGateway = { releaseName: cfg.istio.gateway.name, namespace: cfg.istio.gateway.namespace };
+    const egressGateway = cfg.istio.egressGateway && {
+        releaseName: cfg.istio.egressGateway.name,
+        namespace: cfg.istio.egressGateway.namespace,
+        ready: mesh.egressReady,
+    };
     const bookinfo = cfg.bookinfo.enabled
         ? createBookinfo("bookinfo", {
               provider: cluster.provider,
@@ -76,6 +81,7 @@ export = () => {
               namespace: mesh.namespaces[cfg.bookinfo.namespace],
               controlPlaneReady: mesh.ready,
               ingressGateway,
+              egressGateway,
               tls: tls?.gatewayTls,
           })
         : undefined;
@@ -105,6 +111,7 @@ export = () => {
                 namespace: mesh.namespaces[spec.namespace],
                 controlPlaneReady: mesh.ready,
                 ingressGateway,
+                egressGateway,
                 tls: tls?.gatewayTls,
             }),
     );

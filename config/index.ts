@@ -209,6 +209,13 @@ export function ownedNamespaces(config: StackConfig): OwnedNamespace[] {
         },
         { name: config.istio.gateway.namespace, key: "gateway.namespace", purpose: "the ingress gateway" },
     ];
+    if (config.istio.egressGateway) {
+        owned.push({
+            name: config.istio.egressGateway.namespace,
+            key: "mesh.egressGateway.namespace",
+            purpose: "the egress gateway",
+        });
+    }
     if (config.tls.enabled) {
         owned.push({
             name: config.tls.certManager.namespace,

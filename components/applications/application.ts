@@ -5,7 +5,7 @@ import type { GatewayTls } from "../shared/ingress";
 import { gatewaySelectorLabel } from "../shared/names";
 import { dnsNameCovers } from "../tls/hosts";
 import { accessPolicies } from "./access";
-import { egressObjects } from "./egress";
+import { EgressGatewayRef, egressGatewayObjects, egressObjects } from "./egress";
 import { ANONYMOUS, ApplicationRouteRow, RouteRow, explainRoutes } from "./explain";
 import { gatewayName, gatewaySpec, ingressHosts, ingressRouteName, ingressRouteSpec } from "./ingress";
 import { ApplicationSpec } from "./model";
@@ -23,6 +23,8 @@ export interface ApplicationArgs {
     ingressGateway: { releaseName: string; namespace: string };
     /** HTTPS at the ingress with the certificate from the TLS component. */
     tls?: GatewayTls;
+    /** With `mesh.egressGateway.enabled`: egress goes through it. */
+    egressGateway?: EgressGatewayRef & { ready: pulumi.Input<pulumi.Resource>[] };
     /** Earlier identities of renamed children, by their new name, so a rename is not a replacement. */
     childAliases?: Record<string, pulumi.Alias[]>;
 }
@@ -171,36 +173,44 @@ export class Application extends pulumi.ComponentResource {
             );
         }
 
+        const egw = args.egressGateway;
+        const afterEgress = { ...afterIstio, dependsOn: [...args.controlPlaneReady, ...(egw?.ready ?? [])] };
         for (const e of app.egress) {
-            const objects = egressObjects(e);
+            const objects = egw ? egressGatewayObjects(e, egw) : egressObjects(e);
             const entry = `${name}-egress-${e.name}`;
+            const meta = (n: string) => ({ name: n, namespace: ns });
             new ServiceEntry(
                 entry,
-                {
-                    metadata: { name: objects.serviceEntry.name, namespace: ns },
-                    spec: objects.serviceEntry.spec,
-                },
+                { metadata: meta(objects.serviceEntry.name), spec: objects.serviceEntry.spec },
                 { ...afterIstio, ...named(entry) },
             );
+            if (objects.gateway !== undefined) {
+                new Gateway(
+                    `${entry}-gateway`,
+                    { metadata: meta(objects.gateway.name), spec: objects.gateway.spec },
+                    afterEgress,
+                );
+            }
+            if (objects.gatewayRule !== undefined) {
+                new DestinationRule(
+                    `${entry}-via`,
+                    { metadata: meta(objects.gatewayRule.name), spec: objects.gatewayRule.spec },
+                    afterEgress,
+                );
+            }
             if (objects.virtualService !== undefined) {
                 const child = `${entry}-route`;
                 new VirtualService(
                     child,
-                    {
-                        metadata: { name: objects.virtualService.name, namespace: ns },
-                        spec: objects.virtualService.spec,
-                    },
-                    { ...afterIstio, ...named(child) },
+                    { metadata: meta(objects.virtualService.name), spec: objects.virtualService.spec },
+                    { ...afterEgress, ...named(child) },
                 );
             }
             if (objects.destinationRule !== undefined) {
                 const child = `${entry}-tls`;
                 new DestinationRule(
                     child,
-                    {
-                        metadata: { name: objects.destinationRule.name, namespace: ns },
-                        spec: objects.destinationRule.spec,
-                    },
+                    { metadata: meta(objects.destinationRule.name), spec: objects.destinationRule.spec },
                     { ...afterIstio, ...named(child) },
                 );
             }

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Application } from "../applications/application";
+import { Application, ApplicationArgs } from "../applications/application";
 import type { GatewayTls } from "../shared/ingress";
 import { FORMER_TYPE, bookinfoApplication, formerEgressNames } from "./application";
 import { BookinfoConfig } from "./config";
@@ -19,6 +19,8 @@ export interface BookinfoArgs {
     controlPlaneReady: pulumi.Input<pulumi.Resource>[];
     /** The installed ingress gateway: its Helm release name (labels, ServiceAccount) and namespace. */
     ingressGateway: { releaseName: string; namespace: string };
+    /** With `mesh.egressGateway.enabled`: the Google Books API is reached through it. */
+    egressGateway?: ApplicationArgs["egressGateway"];
     tls?: BookinfoTls;
 }
 

@@ -56,6 +56,16 @@ export interface MeshSettings {
     proxyResources: ResourceSettings;
 }
 
+/** The egress gateway (`mesh.egressGateway`): a second gateway chart release, only when enabled. */
+export interface EgressGatewaySettings {
+    /** Helm release name; its `istio=` label and Service name derive from it. */
+    name: string;
+    namespace: string;
+}
+
+/** Release name of the egress gateway, as in Istio's egress-gateway task (label `istio=egressgateway`). */
+export const EGRESS_GATEWAY_NAME = "istio-egressgateway";
+
 export interface AppNamespace {
     name: string;
     /** The control-plane revision that injects this namespace ("" = default revision). */
@@ -80,6 +90,8 @@ export interface IstioConfig {
     gatewayApiCrdsVersion: string;
     /** Set in ambient mode only. */
     ambient?: AmbientSettings;
+    /** Undefined unless `mesh.egressGateway.enabled`. */
+    egressGateway?: EgressGatewaySettings;
     /** Application namespaces from `mesh.namespaces`; other components may add their own. */
     namespaces: AppNamespace[];
 }
@@ -227,6 +239,11 @@ export function parseIstioConfig(r: ConfigReader): IstioConfig {
             );
         }
     }
+    const egressEnabled = r.bool("mesh.egressGateway.enabled");
+    const egressNamespace = r.string("mesh.egressGateway.namespace", DNS);
+    const egressGateway = egressEnabled
+        ? { name: EGRESS_GATEWAY_NAME, namespace: egressNamespace }
+        : undefined;
     // Collisions with the namespaces the stack creates for other purposes: config/namespaces.ts.
     const namespaces = names.map((name) => {
         const rev = chosen[name];
@@ -271,6 +288,7 @@ export function parseIstioConfig(r: ConfigReader): IstioConfig {
         gatewayApi,
         gatewayApiCrdsVersion,
         ambient: dataPlane === "ambient" ? ambient : undefined,
+        egressGateway,
         namespaces,
     };
 }

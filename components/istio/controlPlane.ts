@@ -11,6 +11,7 @@ import {
     baseChartVersion,
     baseValues,
     cniValues,
+    egressGatewayValues,
     gatewayValues,
     istiodReleaseName,
     istiodValues,
@@ -84,6 +85,8 @@ export const ZTUNNEL_RELEASE = "ztunnel";
 export class ControlPlane extends pulumi.ComponentResource {
     /** Everything that must be ready before Istio resources or injected workloads are created. */
     public readonly ready: pulumi.Resource[];
+    /** The egress gateway chart, when `mesh.egressGateway.enabled` (egress routed through it waits for it). */
+    public readonly egressReady: pulumi.Resource[];
     public readonly rootNamespace: pulumi.Output<string>;
     public readonly gatewayNamespace: pulumi.Output<string>;
     public readonly gatewayServiceName: pulumi.Output<string>;
@@ -219,6 +222,27 @@ export class ControlPlane extends pulumi.ComponentResource {
             { ...k8sOpts, dependsOn: [primary, ...dataPlaneReady] },
         );
 
+        let egressGateway: k8s.helm.v4.Chart | undefined;
+        if (cfg.egressGateway) {
+            const egressNs = new k8s.core.v1.Namespace(
+                `${name}-egress-namespace`,
+                { metadata: { name: cfg.egressGateway.namespace } },
+                k8sOpts,
+            );
+            egressGateway = new k8s.helm.v4.Chart(
+                `${name}-egress-gateway`,
+                {
+                    name: cfg.egressGateway.name,
+                    chart: "gateway",
+                    version: cfg.primary.version,
+                    repositoryOpts,
+                    namespace: egressNs.metadata.name,
+                    values: egressGatewayValues(cfg, cfg.egressGateway),
+                },
+                { ...k8sOpts, dependsOn: [primary] },
+            );
+        }
+
         new PeerAuthentication(
             `${name}-peer-authentication`,
             {
@@ -240,6 +264,7 @@ export class ControlPlane extends pulumi.ComponentResource {
         }
 
         this.ready = [...allIstiod, ...dataPlaneReady, ...(gatewayApi?.ready ?? [])];
+        this.egressReady = egressGateway ? [egressGateway] : [];
         this.rootNamespace = rootNs.metadata.name;
         this.gatewayNamespace = gatewayNs.metadata.name;
         // Depends on the chart so that consumers of the name wait for the gateway to exist.

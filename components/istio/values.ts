@@ -14,7 +14,7 @@ import {
 } from "../shared/names";
 import { K8sResources, k8sResources } from "../shared/resources";
 import type { AmbientSettings } from "./config";
-import { ControlPlaneRevision, IstioConfig, ScalingSettings } from "./config";
+import { ControlPlaneRevision, EgressGatewaySettings, IstioConfig, ScalingSettings } from "./config";
 
 export interface TopologySpreadConstraint {
     maxSkew: number;
@@ -275,5 +275,34 @@ export function ztunnelValues(cfg: IstioConfig, ambient: AmbientSettings): Ztunn
         revision: cfg.primary.revision,
         istioNamespace: cfg.rootNamespace,
         resources: k8sResources(ambient.ztunnel.resources),
+    };
+}
+
+/**
+ * The egress gateway: the same gateway chart and sizing as the ingress gateway, reachable only
+ * from inside the cluster (ClusterIP; the mesh's sidecars send to it over mTLS), with the ports
+ * Istio's egress-gateway tasks use (80 for TLS origination, 443 for passthrough).
+ */
+export function egressGatewayValues(cfg: IstioConfig, egress: EgressGatewaySettings): GatewayValues {
+    const ingress = gatewayValues(cfg);
+    const port = (name: string, n: number): GatewayServicePort => ({
+        name,
+        port: n,
+        targetPort: n,
+        protocol: "TCP",
+    });
+    return {
+        ...ingress,
+        service: {
+            type: "ClusterIP",
+            ports: [
+                port("status-port", GATEWAY_PORTS.status),
+                port("http2", GATEWAY_PORTS.http),
+                port("https", GATEWAY_PORTS.https),
+            ],
+        },
+        topologySpreadConstraints: spreadConstraints(cfg.gateway.scaling, {
+            istio: gatewaySelectorLabel(egress.name),
+        }),
     };
 }
