@@ -227,7 +227,7 @@ export class ControlPlane extends pulumi.ComponentResource {
             const egressNs = new k8s.core.v1.Namespace(
                 `${name}-egress-namespace`,
                 { metadata: { name: cfg.egressGateway.namespace } },
-                k8sOpts,
+                nsOpts,
             );
             egressGateway = new k8s.helm.v4.Chart(
                 `${name}-egress-gateway`,

@@ -8,7 +8,7 @@ import type {
 import { CapturedResource, Evaluation } from "../../../tools/lib/mockRuntime";
 import { evaluateWithShop } from "../../support/applications";
 import { parseStackConfig } from "../../../config";
-import { byType, configIssues, nameOf, rawConfig } from "../../support/stacks";
+import { byType, configIssues, evaluateStack, nameOf, rawConfig } from "../../support/stacks";
 import {
     CHART,
     DESTINATION_RULE as DR,
@@ -124,6 +124,14 @@ describe("egress gateway (mesh.egressGateway.enabled)", () => {
                 (r) => (r.inputs.metadata as { name: string }).name === "rewrite-port-for-googleapis",
             ),
         );
+    });
+
+    it("protects its namespace where the stack protects the platform's (cluster.protect)", async () => {
+        const prod = await evaluateStack("prod", [{ key: "mesh.egressGateway.enabled", value: "true" }]);
+        const ns = byType(prod, NAMESPACE).find(
+            (n) => (n.inputs.metadata as { name: string }).name === "istio-egress",
+        );
+        assert.strictEqual(ns?.protect, true);
     });
 
     it("is off by default, and keeps its namespace apart from the platform's and the applications'", () => {
