@@ -736,6 +736,21 @@ describe("policy pack", () => {
             shop = await evaluateWithShop();
         });
 
+        it("applies the routing policies to applications' objects too: weights add to 100, subsets exist", async () => {
+            await expectPass("virtualservice-weights-sum-to-100", shop);
+            await expectFail(
+                "virtualservice-weights-sum-to-100",
+                mutate(shop, VS, "shop/cart", set("spec.http[1].route[0].weight", 80)),
+                ["VirtualService shop/cart", "80 + 10 = 90"],
+            );
+            await expectPass("virtualservice-subsets-exist", shop);
+            await expectFail(
+                "virtualservice-subsets-exist",
+                mutate(shop, VS, "shop/cart", set("spec.http[0].route[0].destination.subset", "v3")),
+                ['subset "v3" of cart.shop.svc.cluster.local', "it defines v1, v2"],
+            );
+        });
+
         it("virtualservice-retries-within-timeout", async () => {
             await expectPass("virtualservice-retries-within-timeout", shop);
             const retries = get(find(shop, VS, "shop/cart").inputs, "spec.http[1].retries");
