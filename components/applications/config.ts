@@ -70,6 +70,10 @@ const REPOSITORY =
     /^([a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*(:[0-9]+)?\/)?[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(\/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*$/;
 /** An image tag (OCI distribution spec). */
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** Kubernetes Service names are DNS-1035 labels: a letter first. */
+const SERVICE_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+/** Ports the injected sidecar itself listens on (Istio "Ports used by Istio"); an app cannot use them. */
+const SIDECAR_PORTS = [15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090];
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Envoy retry conditions (x-envoy-retry-on and x-envoy-retry-grpc-on), comma-separated. */
 const RETRY_ON = [
@@ -466,8 +470,11 @@ function parseService(sh: Shape, path: string, name: string, v: unknown): Servic
     if (o === undefined) {
         return undefined;
     }
-    if (!DNS_LABEL.test(name) || name.length > 63) {
-        sh.error(path, `${show(name)} is not a valid service name; expected ${LABEL_HINT}`);
+    if (!SERVICE_NAME.test(name) || name.length > 63) {
+        sh.error(
+            path,
+            `${show(name)} is not a valid service name; expected a lowercase DNS-1035 label (a letter first, then letters, digits, '-')`,
+        );
     }
     let image: string | undefined;
     if (o.image === undefined) {
@@ -493,6 +500,12 @@ function parseService(sh: Shape, path: string, name: string, v: unknown): Servic
     }
     const targetPort =
         o.targetPort === undefined ? port : sh.int(`${path}.targetPort`, o.targetPort, 1, 65535, "a port");
+    if (targetPort !== undefined && SIDECAR_PORTS.includes(targetPort)) {
+        sh.error(
+            `${path}.${o.targetPort === undefined ? "port" : "targetPort"}`,
+            `${targetPort} is a port the Istio sidecar listens on (${SIDECAR_PORTS.join(", ")}); the container must use another`,
+        );
+    }
     let protocol: Protocol = DEFAULTS.protocol;
     if (o.protocol !== undefined) {
         if ((PROTOCOLS as readonly unknown[]).includes(o.protocol)) {
@@ -864,6 +877,29 @@ function parseApplication(sh: Shape, name: string, v: unknown): ApplicationSpec 
     }
     const ingress =
         o.ingress === undefined ? undefined : parseIngress(sh, `${path}.ingress`, o.ingress, names);
+    // Names the builders derive must stay unique: Deployments `<service>-<version>`, and the
+    // ingress VirtualService `<app>-ingress` next to one VirtualService per service.
+    const deployments = new Map<string, string>();
+    for (const s of services) {
+        for (const v of s.versions) {
+            const d = `${s.name}-${v.name}`;
+            const other = deployments.get(d);
+            if (other !== undefined) {
+                sh.error(
+                    `${path}.services.${s.name}.versions.${v.name}`,
+                    `makes the Deployment ${show(d)}, as ${other} does; rename the version or the service`,
+                );
+            } else {
+                deployments.set(d, `${path}.services.${s.name}.versions.${v.name}`);
+            }
+        }
+    }
+    if (ingress !== undefined && names.includes(`${name}-ingress`)) {
+        sh.error(
+            `${path}.services.${name}-ingress`,
+            `is the name of the application's ingress route (${name}-ingress); rename the service`,
+        );
+    }
     const egress = o.egress === undefined ? [] : parseEgress(sh, `${path}.egress`, o.egress);
     return { name, namespace, services, ...(ingress ? { ingress } : {}), access, denies: [], egress };
 }

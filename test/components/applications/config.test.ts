@@ -391,6 +391,25 @@ describe("applications config", () => {
         });
     });
 
+    it("refuses names the generated objects would share, service names Kubernetes refuses, and the sidecar's ports", () => {
+        const issues = issuesOf(
+            shopWith((s) => {
+                s.services["web-v1"] = { image: "ghcr.io/acme/x", port: 8080, versions: { x: "1" } };
+                s.services.web.versions["v1-x"] = "1.4.1";
+                s.services["shop-ingress"] = { image: "ghcr.io/acme/y", port: 8080, versions: { v1: "1" } };
+                s.services["9lives"] = { image: "ghcr.io/acme/z", port: 15021, versions: { v1: "1" } };
+            }),
+        );
+        expectIssues(issues, {
+            "applications.shop.services.web-v1.versions.x": [
+                'makes the Deployment "web-v1-x", as applications.shop.services.web.versions.v1-x does',
+            ],
+            "applications.shop.services.shop-ingress": ["is the name of the application's ingress route"],
+            "applications.shop.services.9lives": ['"9lives" is not a valid service name', "a letter first"],
+            "applications.shop.services.9lives.port": ["15021 is a port the Istio sidecar listens on"],
+        });
+    });
+
     it("reports every problem of several applications at once, with no follow-on noise", () => {
         const issues = issuesOf(
             shopApplications((apps) => {
