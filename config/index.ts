@@ -1,7 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, parseClusterConfig } from "../components/cluster/config";
 import { ApplicationSpec } from "../components/applications/model";
-import { applicationConflicts, parseApplicationsConfig } from "../components/applications/config";
+import {
+    applicationConflicts,
+    applicationModeIssues,
+    parseApplicationsConfig,
+} from "../components/applications/config";
 import { BookinfoConfig, parseBookinfoConfig } from "../components/bookinfo/config";
 import { IstioConfig, parseIstioConfig } from "../components/istio/config";
 import {
@@ -166,6 +170,7 @@ export function parseStackConfig(raw: RawConfig, stack: string, opts: ParseOptio
         r.error(issue.key, issue.message);
     }
     applicationConflicts(r, config.applications, takenHosts(config));
+    applicationModeIssues(r, config.applications, config.istio);
     if (
         config.cluster.kind !== undefined &&
         config.istio.gateway.serviceType !== "NodePort" &&

@@ -985,3 +985,29 @@ function editDistance(a: string, b: string): number {
     }
     return row[b.length];
 }
+
+/**
+ * What applications cannot do yet in the other data plane and ingress API (docs/ambient.md): their
+ * routes, resilience and zero-trust policies are sidecar-era L7 objects (VirtualServices,
+ * DestinationRules, method-matching AuthorizationPolicies), which in ambient need a waypoint and
+ * HTTPRoutes; their ingress is an Istio Gateway. Refused rather than deployed half-working.
+ */
+export function applicationModeIssues(
+    r: ConfigReader,
+    apps: readonly ApplicationSpec[],
+    mode: { dataPlane: string; gatewayApi: string },
+): void {
+    for (const app of apps) {
+        if (mode.dataPlane === "ambient") {
+            r.error(
+                `${SECTION}.${app.name}`,
+                `applications are not supported yet with mesh.dataPlane "ambient": their routes and policies need a waypoint and HTTPRoutes, which are not built yet. Keep mesh.dataPlane "sidecar" (docs/ambient.md)`,
+            );
+        } else if (mode.gatewayApi === "gateway-api" && app.ingress !== undefined) {
+            r.error(
+                `${SECTION}.${app.name}.ingress`,
+                `with gateway.api "gateway-api", an application's ingress as a Gateway API Gateway and HTTPRoute is not built yet: it would still be an Istio Gateway. Leave ingress out, or keep gateway.api "istio" (docs/ambient.md)`,
+            );
+        }
+    }
+}

@@ -410,6 +410,25 @@ describe("applications config", () => {
         });
     });
 
+    it("refuses applications in ambient mode, and their ingress with the Gateway API, until those are built", () => {
+        expectIssues(
+            issuesOf(shopApplications(), { "mesh.dataPlane": "ambient", "bookinfo.enabled": "false" }),
+            {
+                "applications.shop": ['mesh.dataPlane "ambient"', "waypoint"],
+            },
+        );
+        expectIssues(
+            issuesOf(shopApplications(), {
+                "gateway.api": "gateway-api",
+                "bookinfo.enabled": "false",
+                "observability.enabled": "false",
+            }),
+            {
+                "applications.shop.ingress": ['gateway.api "gateway-api"', "Leave ingress out"],
+            },
+        );
+    });
+
     it("reports every problem of several applications at once, with no follow-on noise", () => {
         const issues = issuesOf(
             shopApplications((apps) => {
