@@ -906,18 +906,10 @@ function parseApplication(sh: Shape, name: string, v: unknown): ApplicationSpec 
 
 /** Reads and validates `applications`; absent means none. */
 export function parseApplicationsConfig(r: ConfigReader): ApplicationSpec[] {
-    let raw = r.structured(SECTION);
-    if (raw === undefined || raw === null || raw === "") {
+    const raw = r.structured(SECTION);
+    // Not a map: config/index.ts reports the section given as one value.
+    if (raw === undefined || raw === null || typeof raw !== "object" || Array.isArray(raw)) {
         return [];
-    }
-    if (typeof raw === "string" && raw.trim().startsWith("{")) {
-        // `pulumi config set applications '{...}'` (without --path) stores the map as JSON text.
-        try {
-            raw = JSON.parse(raw) as unknown;
-        } catch {
-            r.error(SECTION, `is not valid JSON: ${show(raw)}`);
-            return [];
-        }
     }
     const sh = new Shape(r);
     const apps = sh.object(SECTION, raw, undefined, "a map of application name to application");

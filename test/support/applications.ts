@@ -16,12 +16,25 @@ export function shopApplications(edit?: (apps: Record<string, unknown>) => void)
     return apps;
 }
 
-/** `--config applications=<json>`: the whole section as one value, as `pulumi config set` stores it. */
-export function applicationsOverride(apps: Record<string, unknown> = shopApplications()): Override {
-    return { key: "applications", value: JSON.stringify(apps) };
+/** One `--config-path --config KEY=VALUE` per leaf, as `pulumi config set --path` would set them. */
+export function pathOverrides(value: unknown, prefix: string): Override[] {
+    if (Array.isArray(value)) {
+        return value.flatMap((v, i) => pathOverrides(v, `${prefix}[${i}]`));
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) =>
+            pathOverrides(v, `${prefix}.${k}`),
+        );
+    }
+    return [{ key: prefix, value: String(value) }];
+}
+
+/** The whole `applications` section, by path (a section given as one value is refused). */
+export function applicationsOverride(apps: Record<string, unknown> = shopApplications()): Override[] {
+    return pathOverrides(apps, "applications");
 }
 
 /** A stack evaluated with the shop example added to its config (and more overrides, by path). */
 export function evaluateWithShop(stack = "dev", more: Override[] = []): Promise<Evaluation> {
-    return evaluateStack(stack, [applicationsOverride(), ...more], true);
+    return evaluateStack(stack, [...applicationsOverride(), ...more], true);
 }

@@ -1,7 +1,11 @@
 import * as assert from "assert";
 import { ROUTES_CLI, routesMain } from "../../tools/routes";
 import { Io, runCli } from "../../tools/lib/cli";
-import { shopApplications } from "../support/applications";
+import { applicationsOverride, shopApplications } from "../support/applications";
+
+function configArgs(apps: Record<string, unknown>): string[] {
+    return applicationsOverride(apps).flatMap((o) => ["--config", `${o.key}=${o.value}`]);
+}
 
 function collect(): Io & { lines: string[]; errors: string[] } {
     const lines: string[] = [];
@@ -15,7 +19,7 @@ describe("npm run routes", () => {
         const code = await runCli(
             ROUTES_CLI,
             routesMain,
-            ["--stack", "dev", "--config", `applications=${JSON.stringify(shopApplications())}`],
+            ["--stack", "dev", "--config-path", ...configArgs(shopApplications())],
             io,
         );
         assert.strictEqual(code, 0, io.errors.join("\n"));
@@ -55,7 +59,7 @@ describe("npm run routes", () => {
             await runCli(
                 ROUTES_CLI,
                 routesMain,
-                ["--stack", "dev", "--config", `applications=${JSON.stringify(apps)}`],
+                ["--stack", "dev", "--config-path", ...configArgs(apps)],
                 bad,
             ),
             2,

@@ -100,12 +100,15 @@ async function main(): Promise<void> {
             result.evalMs = ms(t);
         } else if (mode === "apps") {
             const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+            const byPath = (value: unknown, at: string): { key: string; value: string }[] =>
+                Array.isArray(value)
+                    ? value.flatMap((v, i) => byPath(v, `${at}[${i}]`))
+                    : value !== null && typeof value === "object"
+                      ? Object.entries(value).flatMap(([k, v]) => byPath(v, `${at}.${k}`))
+                      : [{ key: at, value: String(value) }];
+            // Key by key, as `pulumi config set --path` sets them (a section given as one value is refused).
             const withApps = (n: number) =>
-                loadStackConfig(
-                    stack,
-                    [{ key: "applications", value: JSON.stringify(benchApplications(n)) }],
-                    true,
-                );
+                loadStackConfig(stack, byPath(benchApplications(n), "applications"), true);
             await evaluate(withApps(1));
             for (const n of [1, 10, 50]) {
                 const times: number[] = [];

@@ -150,11 +150,19 @@ describe("applications config", () => {
         assert.strictEqual(app.egress[0].tls, "originate");
     });
 
-    it("accepts the section as JSON text (`pulumi config set applications '{...}'` without --path)", () => {
-        const raw = rawConfig("dev", [applicationsOverride()]);
-        assert.strictEqual(typeof raw.applications, "string");
-        const result = parseStackConfig(raw, "dev");
-        assert.ok(result.ok && result.config.applications.length === 1);
+    it("reads the section set key by key (`pulumi config set --path`), and refuses it as one JSON value", () => {
+        const byPath = parseStackConfig(rawConfig("dev", applicationsOverride()), "dev");
+        assert.ok(byPath.ok, JSON.stringify(!byPath.ok && byPath.issues));
+        assert.deepStrictEqual(byPath.config.applications, [shop()]);
+        const raw = rawConfig("dev");
+        raw.applications = JSON.stringify(shopApplications());
+        const oneValue = parseStackConfig(raw, "dev");
+        assert.ok(!oneValue.ok);
+        assert.deepStrictEqual(
+            oneValue.issues.map((x) => x.key),
+            ["applications"],
+        );
+        assert.match(oneValue.issues[0].message, /is given as one value/);
         assert.ok(parse({}).ok, "an empty map is no applications");
     });
 
@@ -259,7 +267,8 @@ describe("applications config", () => {
         );
         expectIssues(issues, {
             "applications.app1.namespace": ['"team" is already used by applications.app0.namespace'],
-            "applications.app2.namespace": ["bookinfo.namespace"],
+            // Bookinfo, the sample, gives way to the user's own application.
+            "bookinfo.namespace": ["is already used by applications.app2.namespace"],
             "applications.app3.namespace": ["istio.rootNamespace"],
             "applications.app4.namespace": ["gateway.namespace"],
             "applications.app5.namespace": ["tls.certManager.namespace"],

@@ -6,7 +6,7 @@ import type {
     VirtualServiceSpec,
 } from "../../../components/crds";
 import { CapturedResource, Evaluation } from "../../../tools/lib/mockRuntime";
-import { evaluateWithShop } from "../../support/applications";
+import { applicationsOverride, evaluateWithShop } from "../../support/applications";
 import { parseStackConfig } from "../../../config";
 import { byType, configIssues, evaluateStack, nameOf, rawConfig } from "../../support/stacks";
 import {
@@ -149,8 +149,7 @@ describe("egress gateway (mesh.egressGateway.enabled)", () => {
             namespace: "istio-egress",
             services: { a: { image: "example.com/a", port: 80, versions: { v1: "1" } } },
         };
-        assert.deepStrictEqual(keys({ applications: JSON.stringify({ team: app }) }), [
-            "applications.team.namespace",
-        ]);
+        const byPath = Object.fromEntries(applicationsOverride({ team: app }).map((o) => [o.key, o.value]));
+        assert.deepStrictEqual(keys(byPath), ["applications.team.namespace"]);
     });
 });
