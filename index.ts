@@ -3,7 +3,7 @@
  * resource logic lives in components/.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Application } from "./components/applications";
+import { Application, ingressAccess, ingressEntryPath } from "./components/applications";
 import { bookinfo as createBookinfo, productPageAccess } from "./components/bookinfo";
 import { Cluster } from "./components/cluster";
 import {
@@ -130,6 +130,27 @@ export = () => {
         productPageUrl: productPage?.url,
         productPage,
         bookinfoRoutes: bookinfo?.routes,
+        // How to reach each application's ingress: what `npm run traffic -- --app NAME` sends to.
+        applicationIngress: gateway.apply((g) =>
+            Object.fromEntries(
+                cfg.applications.flatMap((spec) =>
+                    spec.ingress
+                        ? [
+                              [
+                                  spec.name,
+                                  ingressAccess(
+                                      g,
+                                      gatewayShellOrigin(cfg.istio, cfg.cluster, g),
+                                      spec.ingress.hosts,
+                                      ingressPorts(cfg.istio, cfg.cluster),
+                                      ingressEntryPath(spec.ingress),
+                                  ),
+                              ],
+                          ]
+                        : [],
+                ),
+            ),
+        ),
         applications: [...(bookinfo ? [bookinfo] : []), ...applications].flatMap((a) => a.table),
         observability:
             observability &&

@@ -1,11 +1,13 @@
 /**
- * npm run traffic -- [--stack NAME] [--requests N | --duration 60s] [--rate R] [--user NAME]
+ * npm run traffic -- [--stack NAME] [--app NAME] [--requests N | --duration 60s] [--rate R] [--user NAME]
  *
  * Sends requests to the deployed stack's product page at a steady rate, so Kiali, Grafana and
  * Jaeger have something to show, and reports the answers by HTTP status and by the reviews version
  * that rendered each page, next to the split `npm run routes` predicts (stack output
  * bookinfoRoutes). With --user it first signs in as that user (Bookinfo's POST /login form), so the
- * `end-user` routing rules apply. Bounded in count and in time: it always stops by itself.
+ * `end-user` routing rules apply. With --app it sends to that application's ingress instead (stack
+ * output applicationIngress) and reports by status. Bounded in count and in time: it always stops
+ * by itself.
  */
 import * as http from "http";
 import * as https from "https";
@@ -23,6 +25,7 @@ export const TRAFFIC_CLI: CliSpec = {
         { name: "--duration", value: "<time>", help: "send for this long instead (30s, 5m; at most 1h)" },
         { name: "--rate", value: "<n>", help: "requests per second (default 10, at most 200)" },
         { name: "--user", value: "<name>", help: "sign in as this user first (the end-user routes: jason)" },
+        { name: "--app", value: "<name>", help: "send to this application's ingress instead of Bookinfo's" },
     ],
 };
 
@@ -38,6 +41,8 @@ export interface TrafficPlan {
     durationMs: number;
     rate: number;
     user?: string;
+    /** Count pages by the reviews version that rendered them (Bookinfo's product page only). */
+    reviews?: boolean;
 }
 
 export function parseDuration(v: string): number {
@@ -117,13 +122,35 @@ interface Target {
     hostHeader?: string;
 }
 
-/** Where to send requests, from the stack outputs; an error saying how to find out otherwise. */
-export function trafficTarget(stack: string, outputs: Record<string, unknown>): Target {
-    const page = outputs.productPage as { requestUrl?: string; hostHeader?: string } | undefined;
-    const url = page?.requestUrl ?? (outputs.productPageUrl as string | undefined);
-    if (url === undefined) {
-        throw new Error(`stack ${stack} has no product page (bookinfo.enabled is false?)`);
+type Entry = { requestUrl: string; hostHeader?: string };
+
+/** The product page, or with `app` that application's ingress, from the stack outputs. */
+function entry(stack: string, outputs: Record<string, unknown>, app?: string): Entry {
+    if (app !== undefined) {
+        const ingress = (outputs.applicationIngress ?? {}) as Record<string, Entry>;
+        const found = ingress[app];
+        if (found === undefined) {
+            const known = Object.keys(ingress);
+            throw new UsageError(
+                `stack ${stack} has no application ${JSON.stringify(app)} with an ingress; ` +
+                    (known.length > 0 ? `applications with one: ${known.join(", ")}` : "none has one"),
+            );
+        }
+        return found;
     }
+    const page = outputs.productPage as Partial<Entry> | undefined;
+    const requestUrl = page?.requestUrl ?? (outputs.productPageUrl as string | undefined);
+    if (requestUrl === undefined) {
+        throw new Error(
+            `stack ${stack} has no product page (bookinfo.enabled is false?); --app sends to an application`,
+        );
+    }
+    return { requestUrl, hostHeader: page?.hostHeader };
+}
+
+/** Where to send requests, from the stack outputs; an error saying how to find out otherwise. */
+export function trafficTarget(stack: string, outputs: Record<string, unknown>, app?: string): Target {
+    const { requestUrl: url, hostHeader } = entry(stack, outputs, app);
     if (!/^https?:\/\//.test(url)) {
         const howTo = (outputs.gateway as { howTo?: string } | undefined)?.howTo;
         throw new Error(
@@ -131,7 +158,7 @@ export function trafficTarget(stack: string, outputs: Record<string, unknown>): 
                 `run npm run up -- ${stack} again once the load balancer has one${howTo ? `, or find it with: ${howTo}` : ""}`,
         );
     }
-    return { url: new URL(url), hostHeader: page?.hostHeader };
+    return { url: new URL(url), hostHeader };
 }
 
 interface Answer {
@@ -233,7 +260,7 @@ export async function sendTraffic(
                     .then(
                         (res) => {
                             bump(result.byStatus, String(res.status));
-                            if (res.status === 200) {
+                            if (res.status === 200 && plan.reviews !== false) {
                                 bump(result.byVersion, reviewsVersion(res.body));
                             }
                         },
@@ -279,6 +306,7 @@ export function formatReport(
     r: TrafficResult,
     target: Target,
     expected: { label: string; row?: RouteRow },
+    versions = true,
 ): string[] {
     const lines = [
         `${r.sent} requests to ${target.url.href}${target.hostHeader ? ` (Host: ${target.hostHeader})` : ""} in ${(r.elapsedMs / 1000).toFixed(1)}s`,
@@ -287,12 +315,15 @@ export function formatReport(
     for (const [status, n] of [...r.byStatus].sort()) {
         lines.push(`  ${status.padEnd(8)} ${String(n).padStart(6)}  ${pct(n, r.sent)}`);
     }
+    if (!versions) {
+        return lines;
+    }
     const pages = [...r.byVersion.values()].reduce((a, b) => a + b, 0);
-    const versions = new Set([...r.byVersion.keys(), ...Object.keys(expected.row?.versions ?? {})]);
+    const seenVersions = new Set([...r.byVersion.keys(), ...Object.keys(expected.row?.versions ?? {})]);
     lines.push(
         `by reviews version (of ${pages} pages)${expected.row ? `          expected by ${expected.label}` : ""}:`,
     );
-    for (const v of [...versions].sort()) {
+    for (const v of [...seenVersions].sort()) {
         const n = r.byVersion.get(v) ?? 0;
         const exp = expected.row ? `${expected.row.versions[v] ?? 0}%` : "";
         lines.push(
@@ -307,15 +338,19 @@ export function formatReport(
 
 export async function trafficMain(args: ParsedCli, io: Io): Promise<number> {
     const plan = trafficPlan(args);
+    const app = single(args, "--app");
+    if (app !== undefined && plan.user !== undefined) {
+        throw new UsageError("--user signs in to Bookinfo's product page; it does not go with --app");
+    }
     const stack = args.stack ?? "dev";
     const outputs = stackOutputs(stack, readEnv(stack));
-    const target = trafficTarget(stack, outputs);
+    const target = trafficTarget(stack, outputs, app);
     io.out(
         `sending ${plan.requests} requests at ${plan.rate}/s (at most ${(plan.durationMs / 1000).toFixed(0)}s) to ${target.url.href}` +
             (plan.user ? ` as ${plan.user}` : ""),
     );
     const tty = process.stderr.isTTY === true;
-    const result = await sendTraffic(target, plan, (r) => {
+    const result = await sendTraffic(target, { ...plan, reviews: app === undefined }, (r) => {
         const answered = [...r.byStatus.values()].reduce((a, b) => a + b, 0);
         const versions = [...r.byVersion].map(([v, n]) => `${v} ${n}`).join(", ");
         const line = `sent ${r.sent}/${plan.requests}, answered ${answered}${versions ? ` (${versions})` : ""}`;
@@ -332,10 +367,13 @@ export async function trafficMain(args: ParsedCli, io: Io): Promise<number> {
         result,
         target,
         expectedReviews(outputs.bookinfoRoutes as RouteRow[] | undefined, plan.user),
+        app === undefined,
     ).forEach((l) => io.out(l));
     const ok = result.byStatus.get("200") ?? 0;
     if (ok === 0) {
-        io.err("no request answered 200: is the stack's Bookinfo up, and is this the right address?");
+        io.err(
+            `no request answered 200: is the stack's ${app ?? "Bookinfo"} up, and is this the right address?`,
+        );
         return EXIT_NO;
     }
     return 0;

@@ -12,7 +12,8 @@ export {
     profilesFrom,
 } from "./explain";
 export type { ApplicationRouteRow, RouteRow, SpecObject } from "./explain";
-export { gatewaySpec, ingressHosts, ingressRouteSpec } from "./ingress";
+export { gatewaySpec, ingressAccess, ingressEntryPath, ingressHosts, ingressRouteSpec } from "./ingress";
+export type { IngressAccess } from "./ingress";
 export * from "./model";
 export {
     destinationRuleSpec,

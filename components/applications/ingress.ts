@@ -3,6 +3,7 @@
  * VirtualService that sends the ingress paths to the ingress service.
  */
 import type { GatewaySpec, VirtualServiceSpec } from "../crds";
+import { GatewayAccess, IngressPorts, ingressOrigin, onGateway } from "../istio/access";
 import { ServedTls, ingressServers } from "../shared/ingress";
 import { IngressSpec } from "./model";
 
@@ -46,4 +47,48 @@ export function ingressHosts(hosts: string[], tls?: { hosts: string[] }): string
         return hosts;
     }
     return [...new Set([...hosts, ...tls.hosts])];
+}
+
+/** How to reach an application's ingress (stack outputs `productPage` and `applicationIngress`). */
+export interface IngressAccess {
+    /** Where a browser opens it. */
+    url: string;
+    /** What a client connects to: the path on the gateway's own address. */
+    requestUrl: string;
+    /** The Host header to send to requestUrl when the Gateway answers only named hosts. */
+    hostHeader?: string;
+    /** A command that fetches the path whether or not the host name resolves yet. */
+    curl: string;
+}
+
+/**
+ * Where an ingress answers a path. On "*" it is the gateway's URL; on named hosts it is the first
+ * host that is not a wildcard (its DNS record must point at the gateway), and
+ * {@link IngressAccess.hostHeader} says what to send when connecting to the gateway's address.
+ */
+export function ingressAccess(
+    gateway: GatewayAccess,
+    gatewayShellOrigin: string,
+    hosts: readonly string[],
+    ports: IngressPorts,
+    path: string,
+): IngressAccess {
+    const requestUrl = onGateway(gateway, path);
+    const shellUrl = `"${gatewayShellOrigin}${path}"`;
+    const named = hosts.includes("*") ? undefined : hosts.find((h) => !h.includes("*"));
+    if (named === undefined) {
+        return { url: requestUrl, requestUrl, curl: `curl -s -o /dev/null -w '%{http_code}\\n' ${shellUrl}` };
+    }
+    return {
+        url: `${ingressOrigin("http", named, ports)}${path}`,
+        requestUrl,
+        hostHeader: named,
+        curl: `curl -s -o /dev/null -w '%{http_code}\\n' -H 'Host: ${named}' ${shellUrl}`,
+    };
+}
+
+/** The path a request to the ingress is sent to: the first exact path, or the first prefix. */
+export function ingressEntryPath(ingress: IngressSpec): string {
+    const first = ingress.paths.find((p) => p.exact !== undefined) ?? ingress.paths[0];
+    return first?.exact ?? first?.prefix ?? "/";
 }

@@ -53,6 +53,9 @@ describe("npm run traffic", function () {
                         "set-cookie": `session=signed-${user}; HttpOnly; Path=/`,
                     });
                     res.end();
+                } else if (req.url === "/" && req.headers.host === "shop.example.com") {
+                    res.writeHead(200, { "content-type": "text/plain" });
+                    res.end("shop");
                 } else if (req.url === "/productpage") {
                     // jason gets v2 (the reviews-v2 "end-user" variant); others alternate v1 and v3.
                     const v =
@@ -117,6 +120,37 @@ describe("npm run traffic", function () {
         assert.ok(routes);
         assert.match(res.out, new RegExp(`^ {2}v1 +10 +50\\.0% +${routes.versions.v1 ?? 0}%$`, "m"));
         assert.match(res.out, /^ {2}v3 +10 +50\.0% +0%$/m);
+    });
+
+    it("--app sends to that application's ingress with its Host header and reports by status", async () => {
+        const requestUrl = `http://127.0.0.1:${port}/`;
+        fake.addPulumi({
+            ...outputs,
+            applicationIngress: {
+                shop: {
+                    url: "http://shop.example.com:8080/",
+                    requestUrl,
+                    hostHeader: "shop.example.com",
+                    curl: "curl",
+                },
+            },
+        });
+        const res = await traffic(["--app", "shop", "--requests", "6", "--rate", "100"]);
+        assert.strictEqual(res.code, 0, res.err);
+        const sent = seen.filter((s) => s.url === "/");
+        assert.ok(sent.length === 6 && sent.every((s) => s.host === "shop.example.com"));
+        assert.match(res.out, /^6 requests to http:\/\/127\.0\.0\.1:\d+\/ \(Host: shop\.example\.com\)/m);
+        assert.match(res.out, /^ {2}200 +6 +100\.0%$/m);
+        // Versions are read from Bookinfo's page only; an application's responses are its own.
+        assert.doesNotMatch(res.out, /by reviews version/);
+
+        const unknown = await traffic(["--app", "cart", "--requests", "1"]);
+        assert.strictEqual(unknown.code, 2);
+        assert.match(unknown.err, /no application "cart" with an ingress; applications with one: shop/);
+        const withUser = await traffic(["--app", "shop", "--user", "jason"]);
+        assert.strictEqual(withUser.code, 2);
+        assert.match(withUser.err, /--user .* does not go with --app/);
+        assert.strictEqual(seen.filter((s) => s.url === "/").length, 6, "the refused runs sent nothing");
     });
 
     it("--user signs in through POST /login and keeps the session cookie", async () => {

@@ -5,7 +5,7 @@ import { ApplicationRouteRow, explainRoutes } from "../../../components/applicat
 import type { DestinationRuleSpec, VirtualServiceSpec } from "../../../components/crds";
 import { CapturedResource, Evaluation } from "../../../tools/lib/mockRuntime";
 import { isK8sObject, render } from "../../../tools/lib/render";
-import { evaluateWithShop } from "../../support/applications";
+import { evaluateWithShop, shopApplications } from "../../support/applications";
 import { validateObject } from "../../support/schemas";
 import { byType, evaluateStack, nameOf } from "../../support/stacks";
 import {
@@ -50,6 +50,23 @@ describe("Application on the dev stack with the shop example", () => {
     let ev: Evaluation;
     before(async () => {
         ev = await evaluateWithShop();
+    });
+
+    it("says how to reach each application's ingress: its first named host on the gateway's address", () => {
+        const shop = shopApplications().shop as { ingress: { hosts: string[] } };
+        const outputs = render(ev).outputs;
+        const gateway = outputs.gateway as { url: string };
+        const ingress = outputs.applicationIngress as Record<
+            string,
+            { url: string; requestUrl: string; hostHeader?: string; curl: string }
+        >;
+        // Bookinfo keeps its own output (productPage); only the user's applications are listed.
+        assert.deepStrictEqual(Object.keys(ingress), ["shop"]);
+        const host = shop.ingress.hosts[0];
+        assert.strictEqual(ingress.shop.hostHeader, host);
+        assert.strictEqual(ingress.shop.requestUrl, `${gateway.url}/`);
+        assert.match(ingress.shop.url, new RegExp(`^http://${host.replace(/\./g, "\\.")}(:\\d+)?/$`));
+        assert.ok(ingress.shop.curl.includes(`-H 'Host: ${host}'`), ingress.shop.curl);
     });
 
     it("builds both Bookinfo and shop with the same component", () => {
