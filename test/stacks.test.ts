@@ -1,25 +1,18 @@
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse, parseAllDocuments } from "yaml";
+import { RENDER_CLI, renderMain } from "../tools/render";
 import { SECRET_SIG } from "../tools/lib/mockRuntime";
 import { RENDER_FILES } from "../tools/lib/render";
 import { PROJECT_ROOT, listStacks } from "../tools/lib/stackFiles";
+import { assertNoTrace, assertUsageError, runTool, spawnTool } from "./support/cli";
 import { evaluateStack, renderStack } from "./support/stacks";
 import { validateObject } from "./support/schemas";
 import { PROVIDER } from "./support/types";
 
 const STACKS = listStacks();
-const TS_NODE = path.join(PROJECT_ROOT, "node_modules", ".bin", "ts-node");
-
-function runRender(args: string[]) {
-    return spawnSync(TS_NODE, ["--transpile-only", "tools/render.ts", ...args], {
-        cwd: PROJECT_ROOT,
-        encoding: "utf8",
-    });
-}
 
 /** Every string leaf of a value, to search rendered output for leaked secrets. */
 function strings(v: unknown): string[] {
@@ -145,9 +138,11 @@ describe("npm run render", function () {
     });
     afterEach(() => fs.rmSync(out, { recursive: true, force: true }));
 
-    it("writes manifests, charts, resources and outputs, deterministically", () => {
-        const first = runRender(["--stack", "prod", "--out", out]);
-        assert.strictEqual(first.status, 0, first.stderr);
+    const render = (argv: string[]) => runTool(RENDER_CLI, renderMain, argv);
+
+    it("writes manifests, charts, resources and outputs, deterministically", async () => {
+        const first = await render(["--stack", "prod", "--out", out]);
+        assert.strictEqual(first.code, 0, first.stderr);
         assert.deepStrictEqual(fs.readdirSync(out).sort(), [...RENDER_FILES].sort());
         const docs = parseAllDocuments(fs.readFileSync(path.join(out, "manifests.yaml"), "utf8"));
         for (const d of docs) {
@@ -166,12 +161,12 @@ describe("npm run render", function () {
                 ?.dependsOn.some((u) => u.endsWith("istio-istiod")),
         );
         const before = fs.readFileSync(path.join(out, "manifests.yaml"), "utf8");
-        assert.strictEqual(runRender(["--stack", "prod", "--out", out]).status, 0);
+        assert.strictEqual((await render(["--stack", "prod", "--out", out])).code, 0);
         assert.strictEqual(fs.readFileSync(path.join(out, "manifests.yaml"), "utf8"), before);
     });
 
-    it("applies --config with --config-path like pulumi up does", () => {
-        const res = runRender([
+    it("applies --config with --config-path like pulumi up does", async () => {
+        const res = await render([
             "--stack",
             "dev",
             "--out",
@@ -180,12 +175,12 @@ describe("npm run render", function () {
             "--config",
             "mesh.mtls=PERMISSIVE",
         ]);
-        assert.strictEqual(res.status, 0, res.stderr);
+        assert.strictEqual(res.code, 0, res.stderr);
         assert.match(fs.readFileSync(path.join(out, "manifests.yaml"), "utf8"), /mode: PERMISSIVE/);
     });
 
-    it("exits non-zero with every config error and writes nothing", () => {
-        const res = runRender([
+    it("exits 2 with every config error, no stack trace, and writes nothing", async () => {
+        const res = await render([
             "--stack",
             "dev",
             "--out",
@@ -196,16 +191,52 @@ describe("npm run render", function () {
             "--config",
             "istiod.replicas=0",
         ]);
-        assert.notStrictEqual(res.status, 0);
+        assert.strictEqual(res.code, 2, res.stderr);
         assert.match(res.stderr, /gateway\.serviceType: "Ingress" is not allowed/);
         assert.match(res.stderr, /istiod\.replicas: 0 is too small/);
+        assertNoTrace(res);
         assert.deepStrictEqual(fs.readdirSync(out), []);
     });
 
-    it("refuses an unknown stack with the list of known ones", () => {
-        const res = runRender(["--stack", "qa", "--out", out]);
-        assert.notStrictEqual(res.status, 0);
-        assert.match(res.stderr, /known stacks: dev, staging, prod/);
-        assert.deepStrictEqual(fs.readdirSync(out), []);
+    describe("usage errors exit 2, name the bad value and write nothing", () => {
+        const cases: [string, (out: string) => string[], RegExp][] = [
+            [
+                "an unknown stack",
+                (o) => ["--stack", "qa", "--out", o],
+                /unknown stack 'qa'.*known stacks: dev, staging, prod/,
+            ],
+            ["no stack", (o) => ["--out", o], /which stack\? pass --stack <name>/],
+            ["no --out", () => ["--stack", "dev"], /where to\? pass --out <dir>/],
+            ["--out twice", (o) => ["--stack", "dev", "--out", o, "--out", o], /--out given more than once/],
+            [
+                "an unknown option",
+                (o) => ["--stack", "dev", "--out", o, "--dry-run"],
+                /unknown option "--dry-run"/,
+            ],
+            [
+                "a stray argument",
+                (o) => ["--stack", "dev", "--out", o, "extra"],
+                /unexpected argument "extra"/,
+            ],
+        ];
+        for (const [what, argv, message] of cases) {
+            it(what, async () => {
+                assertUsageError(await render(argv(out)), RENDER_CLI, message);
+                assert.deepStrictEqual(fs.readdirSync(out), []);
+            });
+        }
+    });
+
+    it("prints its usage for --help and exits 0", async () => {
+        const res = await render(["--help"]);
+        assert.strictEqual(res.code, 0);
+        assert.match(res.stdout, /^usage: npm run render -- --stack <name> .*\[--out <dir>\]/);
+    });
+
+    it("@subprocess as `npm run render`: writes the rendered files", () => {
+        const res = spawnTool("render", ["--stack", "dev", "--out", out]);
+        assert.strictEqual(res.status, 0, res.stderr);
+        assert.deepStrictEqual(fs.readdirSync(out).sort(), [...RENDER_FILES].sort());
+        assert.match(res.stdout, /^\d+ objects, \d+ charts, \d+ resources$/m);
     });
 });

@@ -3,53 +3,60 @@
  *
  * A policy verdict with no cluster and no Pulumi Cloud: validates the stack config, evaluates the
  * program under the mock runtime, validates every object against its schema and runs the policy pack
- * (policies/) with policies/<stack>.json. Prints each violation; exits 1 on a mandatory violation,
- * a schema error or invalid config (with the message `pulumi up` would print), 2 on a usage error.
+ * (policies/) with policies/<stack>.json. Prints each violation and the verdict. Exits 0 on PASS,
+ * 1 on FAIL (a mandatory violation or a schema error), 2 on a usage error, an invalid policy config
+ * or invalid stack config (with the message `pulumi up` would print).
  */
-import { ConfigError } from "../config";
+import { CliSpec, EXIT_NO, EXIT_OK, Io, ParsedCli, UsageError, cliMain, single } from "./lib/cli";
+import { UsageError as CheckUsageError, checkStack, formatResult } from "./lib/checkStack";
+import { Evaluation, evaluate } from "./lib/mockRuntime";
 import { PolicyConfigError } from "./lib/policyRunner";
-import { UsageError, checkStack, formatResult } from "./lib/checkStack";
-import { parseArgs } from "./lib/stackFiles";
+import { LoadedConfig } from "./lib/stackFiles";
 
-const USAGE =
-    "usage: npm run check -- --stack <name> [--config KEY=VALUE ...] [--config-path] [--policy-config <file>]";
+export const CHECK_CLI: CliSpec = {
+    name: "check",
+    summary:
+        "Offline policy verdict: validates the config, evaluates the program under the mock runtime, " +
+        "validates every object against its schema and runs the policy pack. Exits 1 on FAIL.",
+    stack: "required",
+    config: true,
+    flags: [
+        {
+            name: "--policy-config",
+            value: "<file>",
+            help: "policy config to apply (default: policies/<stack>.json)",
+        },
+    ],
+};
 
-async function main(): Promise<number> {
-    let args;
+/** `evaluateFn` lets tests share their cached evaluations; the CLI evaluates afresh. */
+export async function checkMain(
+    args: ParsedCli,
+    io: Io,
+    evaluateFn: (c: LoadedConfig) => Promise<Evaluation> = evaluate,
+): Promise<number> {
+    let result;
     try {
-        args = parseArgs(process.argv.slice(2), ["--policy-config"]);
+        result = await checkStack(
+            {
+                stack: args.stack as string,
+                overrides: args.overrides,
+                usePaths: args.configPath,
+                policyConfig: single(args, "--policy-config"),
+            },
+            evaluateFn,
+        );
     } catch (e) {
-        console.error(`${(e as Error).message}\n${USAGE}`);
-        return 2;
+        // A missing or invalid policy config is the caller's to fix, like a bad flag.
+        if (e instanceof CheckUsageError || e instanceof PolicyConfigError) {
+            throw new UsageError(e.message);
+        }
+        throw e;
     }
-    const policyConfig = args.rest.get("--policy-config");
-    if (!args.stack || args.out !== undefined || (policyConfig?.length ?? 0) > 1) {
-        console.error(USAGE);
-        return 2;
-    }
-    const result = await checkStack({
-        stack: args.stack,
-        overrides: args.overrides,
-        usePaths: args.configPath,
-        policyConfig: policyConfig?.[0],
-    });
-    console.log(formatResult(result));
-    return result.passed ? 0 : 1;
+    io.out(formatResult(result));
+    return result.passed ? EXIT_OK : EXIT_NO;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-        if (err instanceof UsageError) {
-            console.error(`${err.message}\n${USAGE}`);
-            process.exit(2);
-        }
-        if (err instanceof PolicyConfigError) {
-            console.error(err.message);
-            process.exit(2);
-        }
-        // Invalid stack config: the message `pulumi up` prints, listing every problem.
-        console.error(err instanceof ConfigError ? err.message : `check failed: ${String(err)}`);
-        process.exit(1);
-    },
-);
+if (require.main === module) {
+    cliMain(CHECK_CLI, checkMain);
+}

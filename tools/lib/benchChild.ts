@@ -1,10 +1,12 @@
 /**
  * One benchmark measurement in a fresh process, so that module loading is measured too:
  *   floor          load the Pulumi SDKs and the SDK modules the program uses, nothing else
- *   stack <name>   the same, then load the program's modules (compiled by ts-node) and
- *                  evaluate it for the stack under the mock runtime, each timed on its own
- *   scale <name>   after a warm-up, evaluate the stack with 1, 10 and 50 application namespaces
- *   apps <name>    after a warm-up, evaluate the stack with 1, 10 and 50 applications of 5 services
+ *   stack <name>   the same, then load the program's modules (from TypeScript source, as the
+ *                  CLIs do) and evaluate it for the stack under the mock runtime, each timed
+ *   scale <name> <n,n,...>
+ *                  after a warm-up, evaluate the stack with each number of application namespaces
+ *   apps <name> <n,n,...>
+ *                  after a warm-up, evaluate the stack with each number of applications of 5 services
  * Prints one JSON line.
  */
 import type * as K8s from "@pulumi/kubernetes";
@@ -77,7 +79,8 @@ function benchApplications(n: number): Record<string, unknown> {
 }
 
 async function main(): Promise<void> {
-    const [mode, stack] = process.argv.slice(2);
+    const [mode, stack, counts] = process.argv.slice(2);
+    const ns = (counts ?? "1,10,50").split(",").map(Number);
     const loadMs = loadSdks();
     const result: Record<string, number> = { loadMs };
     if (mode !== "floor") {
@@ -110,7 +113,7 @@ async function main(): Promise<void> {
             const withApps = (n: number) =>
                 loadStackConfig(stack, byPath(benchApplications(n), "applications"), true);
             await evaluate(withApps(1));
-            for (const n of [1, 10, 50]) {
+            for (const n of ns) {
                 const times: number[] = [];
                 for (let i = 0; i < 3; i++) {
                     const config = withApps(n);
@@ -124,7 +127,7 @@ async function main(): Promise<void> {
         } else {
             const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
             await evaluate(withNamespaces(0));
-            for (const n of [1, 10, 50]) {
+            for (const n of ns) {
                 const times: number[] = [];
                 for (let i = 0; i < 7; i++) {
                     const config = withNamespaces(n);
