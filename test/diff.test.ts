@@ -274,7 +274,8 @@ const PROJECT_FILES = [
     "components",
     "tools",
 ];
-const TS_NODE_REGISTER = require.resolve("ts-node/register/transpile-only");
+/** The compile-cache loader `npm run diff` runs with (copied into the throwaway repository). */
+const REGISTER = "./tools/lib/register.cjs";
 
 describe("npm run diff (in a throwaway git repository)", function () {
     // Each run renders both sides in-process (a few seconds each on an idle machine).
@@ -319,11 +320,11 @@ describe("npm run diff (in a throwaway git repository)", function () {
 
     after(() => fs.rmSync(repo, { recursive: true, force: true }));
 
-    it("prints 'no changes' and exits 0 when the working tree renders like HEAD (as a command)", () => {
+    it("@subprocess prints 'no changes' and exits 0 when the working tree renders like HEAD (as a command)", () => {
         // The one subprocess: `npm run diff` as a script, its renders in its own process.
         const r = spawnSync(
             process.execPath,
-            ["-r", TS_NODE_REGISTER, "tools/diff.ts", "--stack", "dev", "--base", "HEAD"],
+            ["-r", REGISTER, "tools/diff.ts", "--stack", "dev", "--base", "HEAD"],
             { cwd: repo, encoding: "utf8" },
         );
         assert.strictEqual(r.status, 0, r.stderr);

@@ -1,10 +1,13 @@
 import * as assert from "assert";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { VARIANT_NAMES } from "../components/bookinfo";
 import { policies } from "../policies/policies";
-import { configReference } from "../tools/lib/configDocs";
-import { PROJECT_ROOT, readProject } from "../tools/lib/stackFiles";
+import { DOCS_CLI, docsMain } from "../tools/docs";
+import { END, START, configReference } from "../tools/lib/configDocs";
+import { PROJECT_ROOT, listStacks, readProject } from "../tools/lib/stackFiles";
+import { assertUsageError, runTool, spawnTool } from "./support/cli";
 
 const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
 
@@ -53,5 +56,64 @@ describe("documentation", () => {
         for (const [, link] of readme.matchAll(/\]\((docs\/[^)]+)\)/g)) {
             assert.ok(fs.existsSync(path.join(PROJECT_ROOT, link)), `${link} does not exist`);
         }
+    });
+});
+
+describe("npm run docs", () => {
+    let root: string;
+    /** A project copy whose README has a stale reference. */
+    beforeEach(() => {
+        root = fs.mkdtempSync(path.join(os.tmpdir(), "docs-"));
+        for (const f of ["Pulumi.yaml", ...listStacks().map((s) => `Pulumi.${s}.yaml`)]) {
+            fs.copyFileSync(path.join(PROJECT_ROOT, f), path.join(root, f));
+        }
+        fs.writeFileSync(path.join(root, "README.md"), `# x\n\n${START}\n| stale |\n${END}\n\nafter\n`);
+    });
+    afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+    const docs = (argv: string[]) => runTool(DOCS_CLI, (a, io) => docsMain(a, io, root), argv);
+    const readmeOf = () => fs.readFileSync(path.join(root, "README.md"), "utf8");
+
+    it("regenerates a stale reference between the markers, keeping the rest", async () => {
+        const r = await docs([]);
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.strictEqual(r.stdout, "README.md config reference updated");
+        assert.strictEqual(readmeOf(), `# x\n\n${configReference(root)}\n\nafter\n`);
+        assert.strictEqual((await docs([])).stdout, "README.md config reference is up to date");
+    });
+
+    it("--check exits 1 on a stale reference and writes nothing", async () => {
+        const before = readmeOf();
+        const r = await docs(["--check"]);
+        assert.strictEqual(r.code, 1);
+        assert.match(r.stderr, /stale: run `npm run docs`/);
+        assert.strictEqual(readmeOf(), before);
+    });
+
+    it("refuses options it does not have, and stacks (it documents them all)", async () => {
+        assertUsageError(await docs(["--chek"]), DOCS_CLI, /unknown option "--chek"/);
+        assertUsageError(await docs(["--stack", "dev"]), DOCS_CLI, /unknown option "--stack"/);
+        assertUsageError(await docs(["--check=yes"]), DOCS_CLI, /--check takes no value/);
+        assertUsageError(await docs(["README.md"]), DOCS_CLI, /unexpected argument "README.md"/);
+    });
+
+    it("fails with a message, not a stack trace, when the README has no markers", async () => {
+        fs.writeFileSync(path.join(root, "README.md"), "# x\n");
+        const r = await docs([]);
+        assert.strictEqual(r.code, 1);
+        assert.match(r.stderr, /^docs failed: README.md has no config reference markers/);
+        assert.doesNotMatch(r.stderr, /\n\s+at /);
+    });
+
+    it("prints its usage for --help", async () => {
+        const r = await docs(["--help"]);
+        assert.strictEqual(r.code, 0);
+        assert.match(r.stdout, /^usage: npm run docs -- \[--check\] \[--help\]/);
+    });
+
+    it("@subprocess as `npm run docs -- --check`: the committed README is up to date", () => {
+        const r = spawnTool("docs", ["--check"]);
+        assert.strictEqual(r.status, 0, r.stderr);
+        assert.strictEqual(r.stdout, "README.md config reference is up to date\n");
     });
 });

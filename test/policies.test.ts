@@ -27,6 +27,7 @@ import {
     SERVICE_ENTRY,
     VIRTUAL_SERVICE as VS,
 } from "./support/types";
+import { ranAllAndPassed } from "./support/ranAll";
 
 type Env = (typeof ENVIRONMENTS)[number];
 type Edit = (inputs: Record<string, unknown>) => void;
@@ -178,7 +179,11 @@ describe("policy pack", () => {
         prod = await evaluateStack("prod");
     });
 
-    after(() => {
+    after(function () {
+        // Under --grep or after a failure, only some cases ran: nothing to conclude.
+        if (!this.test?.parent || !ranAllAndPassed(this.test.parent)) {
+            return;
+        }
         const names = policies.map((p) => p.name);
         assert.deepStrictEqual(
             names.filter((n) => !failing.has(n)),

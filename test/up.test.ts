@@ -42,7 +42,7 @@ describe("npm run up", function () {
     });
     afterEach(() => fake.cleanup());
 
-    it("creates the dev stack on a local backend with a generated passphrase, then runs pulumi up", () => {
+    it("@subprocess creates the dev stack on a local backend with a generated passphrase, then runs pulumi up", () => {
         const res = fake.runTool("tools/up.ts", ["dev", "--yes"]);
         assert.strictEqual(res.status, 0, res.stderr);
         const state = path.join(fake.dir, "state");

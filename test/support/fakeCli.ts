@@ -70,12 +70,16 @@ export class FakeClis {
 
     /** Runs a tool script as `npm run` would (in a child process: the tools exit). */
     runTool(tool: string, args: string[], env: Record<string, string> = {}) {
-        return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", tool, ...args], {
-            cwd: PROJECT_ROOT,
-            encoding: "utf8",
-            env: this.env(env),
-            timeout: 60000,
-        });
+        return spawnSync(
+            process.execPath,
+            ["-r", path.join(PROJECT_ROOT, "tools", "lib", "register.cjs"), tool, ...args],
+            {
+                cwd: PROJECT_ROOT,
+                encoding: "utf8",
+                env: this.env(env),
+                timeout: 60000,
+            },
+        );
     }
 
     private saved?: NodeJS.ProcessEnv;
