@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { StackConfig, parseStackConfig } from "../config";
 import { RouteRow, explainRoutes, formatRoutesTable, ingressHosts } from "../components/bookinfo";
 import { accessPolicies } from "../components/bookinfo/access";
-import { WORKLOADS, deployedWorkloads } from "../components/bookinfo/catalogue";
+import { BOOKINFO_IMAGE_TAG, WORKLOADS, deployedWorkloads } from "../components/bookinfo/catalogue";
 import { gatewaySpec, ingressRouteSpec } from "../components/bookinfo/ingress";
 import { layerVariants, routingObjects, ruleIssues, subsetIssues } from "../components/bookinfo/routing";
 import { VARIANT_NAMES } from "../components/bookinfo/variants";
@@ -728,7 +728,8 @@ describe("Bookinfo on the dev stack", () => {
         for (const d of deployments) {
             const pod = (d.inputs.spec as { template: { spec: PodSpec } }).template.spec;
             const c = pod.containers[0];
-            assert.match(c.image, /^registry\.istio\.io\/release\/examples-bookinfo-[a-z0-9-]+:1\.20\.3$/);
+            assert.match(c.image, /^registry\.istio\.io\/release\/examples-bookinfo-[a-z0-9-]+:[^:]+$/);
+            assert.ok(c.image.endsWith(`:${BOOKINFO_IMAGE_TAG}`), `${c.image}: not the catalogue's tag`);
             assert.deepStrictEqual(c.securityContext, {
                 allowPrivilegeEscalation: false,
                 capabilities: { drop: ["ALL"] },

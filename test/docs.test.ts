@@ -5,7 +5,8 @@ import * as path from "path";
 import { VARIANT_NAMES } from "../components/bookinfo";
 import { policies } from "../policies/policies";
 import { DOCS_CLI, docsMain } from "../tools/docs";
-import { END, START, configReference } from "../tools/lib/configDocs";
+import { END, PINNED_CELL, START, configReference } from "../tools/lib/configDocs";
+import { RENOVATE_CONFIG, findPins } from "../tools/lib/renovate";
 import { PROJECT_ROOT, listStacks, readProject } from "../tools/lib/stackFiles";
 import { assertUsageError, runTool, spawnTool } from "./support/cli";
 
@@ -14,6 +15,21 @@ const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
 describe("documentation", () => {
     it("README's config reference matches Pulumi.yaml and the stack files (run `npm run docs`)", () => {
         assert.ok(readme.includes(configReference()), "README config reference is stale: run `npm run docs`");
+    });
+
+    it("points to Pulumi.yaml for every default Renovate bumps, instead of copying it", () => {
+        const reference = configReference();
+        const pins = findPins().filter((p) => p.configKey !== undefined);
+        assert.ok(pins.length >= 6, `only ${pins.length} pinned defaults found`);
+        for (const pin of pins) {
+            const row = reference.split("\n").find((l) => l.startsWith(`| \`${pin.configKey}\` |`));
+            assert.ok(row, `${pin.configKey} is not in the reference`);
+            assert.strictEqual(row.split(" | ")[2], PINNED_CELL, row);
+            assert.ok(
+                !row.includes(pin.currentValue),
+                `${pin.configKey}: the reference copies ${pin.currentValue}`,
+            );
+        }
     });
 
     it("every config key has a description and a default", () => {
@@ -64,7 +80,8 @@ describe("npm run docs", () => {
     /** A project copy whose README has a stale reference. */
     beforeEach(() => {
         root = fs.mkdtempSync(path.join(os.tmpdir(), "docs-"));
-        for (const f of ["Pulumi.yaml", ...listStacks().map((s) => `Pulumi.${s}.yaml`)]) {
+        for (const f of ["Pulumi.yaml", RENOVATE_CONFIG, ...listStacks().map((s) => `Pulumi.${s}.yaml`)]) {
+            fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
             fs.copyFileSync(path.join(PROJECT_ROOT, f), path.join(root, f));
         }
         fs.writeFileSync(path.join(root, "README.md"), `# x\n\n${START}\n| stale |\n${END}\n\nafter\n`);

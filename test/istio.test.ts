@@ -9,7 +9,7 @@ import { GatewayValues, IstiodValues, compareChartVersions } from "../components
 import { JAEGER_COLLECTOR, TRACING_PROVIDER } from "../components/shared/names";
 import { Evaluation, evaluate } from "../tools/lib/mockRuntime";
 import { loadStackConfig } from "../tools/lib/stackFiles";
-import { byType, evaluateStack, nameOf, one, rawConfig } from "./support/stacks";
+import { byType, evaluateStack, nameOf, one, pinned, rawConfig } from "./support/stacks";
 import { CHART, DEPLOYMENT, NAMESPACE, PEER_AUTHENTICATION, PROVIDER } from "./support/types";
 
 /** The keys the 1.30 gateway chart's values.schema.json accepts at the top level. */
@@ -107,18 +107,19 @@ describe("Istio control plane", () => {
             namespace: c.inputs.namespace,
         }));
         const repo = "https://istio-release.storage.googleapis.com/charts";
+        const version = pinned("istio.version");
         assert.deepStrictEqual(
             charts.sort((a, b) => String(a.chart).localeCompare(String(b.chart))),
             [
-                { chart: "base", release: "istio-base", version: "1.30.5", repo, namespace: "istio-system" },
+                { chart: "base", release: "istio-base", version, repo, namespace: "istio-system" },
                 {
                     chart: "gateway",
                     release: "istio-ingressgateway",
-                    version: "1.30.5",
+                    version,
                     repo,
                     namespace: "istio-ingress",
                 },
-                { chart: "istiod", release: "istiod", version: "1.30.5", repo, namespace: "istio-system" },
+                { chart: "istiod", release: "istiod", version, repo, namespace: "istio-system" },
             ],
         );
     });
@@ -332,16 +333,16 @@ describe("Istio control plane", () => {
             ]);
             return one(ev, CHART, "istio-base").inputs.version;
         };
-        const primary = one(await evaluateStack("dev"), CHART, "istio-istiod").inputs.version;
-        assert.match(
-            String(primary),
-            /^1\.30\.[0-9]$/,
-            "the cases below assume a 1.30 primary below 1.30.10",
-        );
-        assert.strictEqual(await baseVersion("1.31.0"), "1.31.0");
-        assert.strictEqual(await baseVersion("1.29.6"), primary);
-        assert.strictEqual(await baseVersion("1.30.10"), "1.30.10");
-        assert.strictEqual(await baseVersion("1.31.0-beta.1"), "1.31.0-beta.1");
+        const primary = String(one(await evaluateStack("dev"), CHART, "istio-istiod").inputs.version);
+        // Versions around the pinned one, whatever it is: the next and the previous minor, a later
+        // patch with one more digit (10 > 9 numerically, "10" < "9" as text) and a prerelease.
+        const [major, minor, patch] = primary.split(".").map(Number);
+        const nextMinor = `${major}.${minor + 1}.0`;
+        assert.strictEqual(await baseVersion(nextMinor), nextMinor);
+        assert.strictEqual(await baseVersion(`${major}.${minor - 1}.9`), primary);
+        const laterPatch = `${major}.${minor}.${patch + 10}`;
+        assert.strictEqual(await baseVersion(laterPatch), laterPatch);
+        assert.strictEqual(await baseVersion(`${nextMinor}-beta.1`), `${nextMinor}-beta.1`);
         assert.ok(compareChartVersions("1.31.0-beta.1", "1.31.0") < 0, "a release is newer than its beta");
         assert.ok(compareChartVersions("1.31.0-beta.2", "1.31.0-beta.1") > 0);
     });

@@ -5,7 +5,7 @@ import { IstiodValues } from "../components/istio/values";
 import { GrafanaValues, KialiValues, PrometheusValues } from "../components/observability/values";
 import { CapturedResource, Evaluation, isSecretWrapper } from "../tools/lib/mockRuntime";
 import { render } from "../tools/lib/render";
-import { byType, configIssues, evaluateStack, nameOf, one } from "./support/stacks";
+import { byType, configIssues, evaluateStack, nameOf, one, pinned } from "./support/stacks";
 import { validateObject } from "./support/schemas";
 import {
     CERTIFICATE,
@@ -105,31 +105,32 @@ describe("observability", () => {
             {
                 chart: "grafana",
                 release: "grafana",
-                version: "12.11.1",
+                version: pinned("observability.grafana.chartVersion"),
                 repo: "https://grafana-community.github.io/helm-charts",
                 namespace: NS,
             },
             {
                 chart: "kiali-server",
                 release: "kiali",
-                version: "2.26.0",
+                version: pinned("observability.kiali.chartVersion"),
                 repo: "https://kiali.org/helm-charts",
                 namespace: NS,
             },
             {
                 chart: "prometheus",
                 release: "prometheus",
-                version: "28.13.0",
+                version: pinned("observability.prometheus.chartVersion"),
                 repo: "https://prometheus-community.github.io/helm-charts",
                 namespace: NS,
             },
         ]);
         const kiali = values<KialiValues>(ev, "observability-kiali");
-        assert.strictEqual(kiali.deployment.image_version, "v2.26.0");
+        // The Kiali image follows its chart (kiali-server's image tag is v<chart version>).
+        assert.strictEqual(kiali.deployment.image_version, `v${pinned("observability.kiali.chartVersion")}`);
         const jaeger = one(ev, DEPLOYMENT, "observability-jaeger");
         const image = (jaeger.inputs.spec as { template: { spec: { containers: { image: string }[] } } })
             .template.spec.containers[0].image;
-        assert.strictEqual(image, "docker.io/jaegertracing/jaeger:2.14.0");
+        assert.strictEqual(image, pinned("observability.jaeger.image"));
     });
 
     it("sets Prometheus up like Istio's addon: prometheus:9090, 15 s scrapes, no subcharts, no sidecar", async () => {
@@ -223,7 +224,11 @@ describe("observability", () => {
                     url,
                 );
             assert.ok(m, url);
-            assert.strictEqual(m[1], "1.30.5", "dashboards must come from the installed Istio version");
+            assert.strictEqual(
+                m[1],
+                pinned("istio.version"),
+                "dashboards must come from the installed Istio version",
+            );
             const title = ISTIO_130_TITLES[m[2]];
             assert.ok(title, `unknown dashboard file ${m[2]}`);
             return title;

@@ -14,7 +14,7 @@ import {
 } from "../tools/lib/policyRunner";
 import { PROJECT_ROOT, parsePath } from "../tools/lib/stackFiles";
 import { evaluateWithShop } from "./support/applications";
-import { evaluateStack } from "./support/stacks";
+import { evaluateStack, pinned } from "./support/stacks";
 import {
     CHART,
     DAEMONSET,
@@ -474,8 +474,13 @@ describe("policy pack", () => {
             ]);
             await expectFail(
                 "helm-chart-version-pinned",
-                mutate(prod, CHART, "kiali", set("version", "^2.26.0")),
-                ['version "^2.26.0"'],
+                mutate(
+                    prod,
+                    CHART,
+                    "kiali",
+                    set("version", `^${pinned("observability.kiali.chartVersion")}`),
+                ),
+                [`version "^${pinned("observability.kiali.chartVersion")}"`],
             );
         });
 

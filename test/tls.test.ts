@@ -19,7 +19,7 @@ import { CapturedResource, Evaluation, evaluate } from "../tools/lib/mockRuntime
 import { K8sObject, render } from "../tools/lib/render";
 import { loadStackConfig } from "../tools/lib/stackFiles";
 import { validateObject } from "./support/schemas";
-import { byType, configIssues, evaluateStack, nameOf, one, rawConfig } from "./support/stacks";
+import { byType, configIssues, evaluateStack, nameOf, one, pinned, rawConfig } from "./support/stacks";
 import {
     CERTIFICATE,
     CERT_MANAGER,
@@ -499,7 +499,13 @@ describe("TLS: cert-manager and the issuer chain", () => {
         assert.ok(chart);
         assert.deepStrictEqual(
             [chart.chart, chart.release, chart.namespace, chart.repository, chart.version],
-            ["cert-manager", "cert-manager", "cert-manager", "https://charts.jetstack.io", "v1.21.2"],
+            [
+                "cert-manager",
+                "cert-manager",
+                "cert-manager",
+                "https://charts.jetstack.io",
+                pinned("tls.certManager.version"),
+            ],
         );
     });
 });

@@ -5,7 +5,13 @@
 import { ConfigIssue, RawConfig, configInput, parseConfig } from "../../config";
 import { CapturedResource, Evaluation, evaluate } from "../../tools/lib/mockRuntime";
 import { Rendered, render } from "../../tools/lib/render";
-import { Override, configSource, loadStackConfig } from "../../tools/lib/stackFiles";
+import {
+    LoadedConfig,
+    Override,
+    configSource,
+    loadStackConfig,
+    readProject,
+} from "../../tools/lib/stackFiles";
 
 const cache = new Map<string, Promise<Evaluation>>();
 let queue: Promise<unknown> = Promise.resolve();
@@ -63,4 +69,23 @@ export function one(ev: Evaluation, type: string, name: string): CapturedResourc
 /** Resolves a URN to the captured resource's name, for readable dependency assertions. */
 export function nameOf(ev: Evaluation, urn: string): string {
     return ev.resources.find((r) => r.urn === urn)?.name ?? urn;
+}
+
+/**
+ * A default pinned in Pulumi.yaml (a chart version, an image). Tests compare what the program
+ * installs with this, never with a copy of today's value, so that a Renovate bump stays green.
+ */
+export function pinned(key: string): string {
+    const decl = readProject().config[key];
+    if (typeof decl?.default !== "string" || decl.default === "") {
+        throw new Error(`Pulumi.yaml pins no default for ${key}`);
+    }
+    return decl.default;
+}
+
+/** Evaluates an already loaded config (a stack from another project root), in the same queue. */
+export function evaluateLoaded(loaded: LoadedConfig): Promise<Evaluation> {
+    const run = queue.then(() => evaluate(loaded));
+    queue = run.catch(() => undefined);
+    return run;
 }
