@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { parseStackConfig } from "../config";
-import { configIssues, pinned, rawConfig } from "./support/stacks";
+import { CANARY, configIssues, pinned, rawConfig } from "./support/stacks";
 
 /** Asserts that exactly the given keys are reported, each message mentioning the given text. */
 function expectIssues(issues: { key: string; message: string }[], expected: Record<string, string>): void {
@@ -108,7 +108,7 @@ describe("stack config", () => {
 
     describe("revisions", () => {
         it("needs a canary revision name when a canary version is set", () => {
-            expectIssues(configIssues("dev", { "istio.canary.version": "1.31.0" }), {
+            expectIssues(configIssues("dev", { "istio.canary.version": CANARY.version }), {
                 "istio.canary.revision": "must be set when istio.canary.version is set",
             });
         });
@@ -117,7 +117,7 @@ describe("stack config", () => {
             expectIssues(
                 configIssues("dev", {
                     "istio.revision": "stable",
-                    "istio.canary.version": "1.31.0",
+                    "istio.canary.version": CANARY.version,
                     "istio.canary.revision": "stable",
                 }),
                 { "istio.canary.revision": "already the primary revision" },
@@ -128,28 +128,27 @@ describe("stack config", () => {
             expectIssues(
                 configIssues("dev", {
                     "mesh.namespaces[0]": "shop",
-                    "mesh.namespaceRevisions.shop": "1-31-0",
+                    "mesh.namespaceRevisions.shop": CANARY.revision,
                 }),
                 {
-                    "mesh.namespaceRevisions.shop":
-                        'revision "1-31-0" is not installed; installed revisions: default',
+                    "mesh.namespaceRevisions.shop": `revision "${CANARY.revision}" is not installed; installed revisions: default`,
                 },
             );
         });
 
         it("binds namespaces to the primary revision unless told otherwise", () => {
             const raw = rawConfig("dev", [
-                { key: "istio.canary.version", value: "1.31.0" },
-                { key: "istio.canary.revision", value: "1-31-0" },
+                { key: "istio.canary.version", value: CANARY.version },
+                { key: "istio.canary.revision", value: CANARY.revision },
                 { key: "mesh.namespaces[0]", value: "shop" },
                 { key: "mesh.namespaces[1]", value: "payments" },
-                { key: "mesh.namespaceRevisions.payments", value: "1-31-0" },
+                { key: "mesh.namespaceRevisions.payments", value: CANARY.revision },
             ]);
             const result = parseStackConfig(raw, "dev");
             assert.ok(result.ok, JSON.stringify(!result.ok && result.issues));
             assert.deepStrictEqual(result.config.istio.namespaces, [
                 { name: "shop", revision: "" },
-                { name: "payments", revision: "1-31-0" },
+                { name: "payments", revision: CANARY.revision },
             ]);
         });
     });

@@ -9,7 +9,7 @@ import { GatewayValues, IstiodValues, compareChartVersions } from "../components
 import { JAEGER_COLLECTOR, TRACING_PROVIDER } from "../components/shared/names";
 import { Evaluation, evaluate } from "../tools/lib/mockRuntime";
 import { loadStackConfig } from "../tools/lib/stackFiles";
-import { byType, evaluateStack, nameOf, one, pinned, rawConfig } from "./support/stacks";
+import { CANARY, byType, evaluateStack, nameOf, one, pinned, rawConfig } from "./support/stacks";
 import { CHART, DEPLOYMENT, NAMESPACE, PEER_AUTHENTICATION, PROVIDER } from "./support/types";
 
 /** The keys the 1.30 gateway chart's values.schema.json accepts at the top level. */
@@ -271,11 +271,11 @@ describe("Istio control plane", () => {
 
     it("creates labelled application namespaces only after their revision's istiod", async () => {
         const ev = await evaluateStack("dev", [
-            { key: "istio.canary.version", value: "1.31.0" },
-            { key: "istio.canary.revision", value: "1-31-0" },
+            { key: "istio.canary.version", value: CANARY.version },
+            { key: "istio.canary.revision", value: CANARY.revision },
             { key: "mesh.namespaces[0]", value: "shop" },
             { key: "mesh.namespaces[1]", value: "payments" },
-            { key: "mesh.namespaceRevisions.payments", value: "1-31-0" },
+            { key: "mesh.namespaceRevisions.payments", value: CANARY.revision },
         ]);
         const shop = one(ev, NAMESPACE, "istio-ns-shop");
         const payments = one(ev, NAMESPACE, "istio-ns-payments");
@@ -283,7 +283,7 @@ describe("Istio control plane", () => {
             "istio-injection": "enabled",
         });
         assert.deepStrictEqual((payments.inputs.metadata as { labels: object }).labels, {
-            "istio.io/rev": "1-31-0",
+            "istio.io/rev": CANARY.revision,
         });
         assert.deepStrictEqual(
             shop.dependsOn.map((u) => nameOf(ev, u)),
@@ -291,34 +291,34 @@ describe("Istio control plane", () => {
         );
         assert.deepStrictEqual(
             payments.dependsOn.map((u) => nameOf(ev, u)),
-            ["istio-istiod-1-31-0"],
+            [`istio-istiod-${CANARY.revision}`],
         );
-        const canary = one(ev, CHART, "istio-istiod-1-31-0");
-        assert.strictEqual(canary.inputs.name, "istiod-1-31-0");
-        assert.strictEqual(canary.inputs.version, "1.31.0");
-        assert.strictEqual((canary.inputs.values as IstiodValues).revision, "1-31-0");
+        const canary = one(ev, CHART, `istio-istiod-${CANARY.revision}`);
+        assert.strictEqual(canary.inputs.name, `istiod-${CANARY.revision}`);
+        assert.strictEqual(canary.inputs.version, CANARY.version);
+        assert.strictEqual((canary.inputs.values as IstiodValues).revision, CANARY.revision);
     });
 
     it("promotes a canary without touching its chart: same resource, release and values", async () => {
         const canary = await evaluateStack("dev", [
-            { key: "istio.canary.version", value: "1.31.0" },
-            { key: "istio.canary.revision", value: "1-31-0" },
+            { key: "istio.canary.version", value: CANARY.version },
+            { key: "istio.canary.revision", value: CANARY.revision },
             { key: "mesh.namespaces[0]", value: "shop" },
-            { key: "mesh.namespaceRevisions.shop", value: "1-31-0" },
+            { key: "mesh.namespaceRevisions.shop", value: CANARY.revision },
         ]);
         const promoted = await evaluateStack("dev", [
-            { key: "istio.version", value: "1.31.0" },
-            { key: "istio.revision", value: "1-31-0" },
+            { key: "istio.version", value: CANARY.version },
+            { key: "istio.revision", value: CANARY.revision },
             { key: "mesh.namespaces[0]", value: "shop" },
         ]);
-        const chart = "istio-istiod-1-31-0";
+        const chart = `istio-istiod-${CANARY.revision}`;
         assert.deepStrictEqual(one(promoted, CHART, chart).inputs, one(canary, CHART, chart).inputs);
         // The old default revision is what the promotion removes.
         assert.deepStrictEqual(
             istioCharts(promoted)
                 .map((c) => c.name)
                 .sort(),
-            ["istio-base", "istio-gateway", "istio-istiod-1-31-0"],
+            ["istio-base", "istio-gateway", `istio-istiod-${CANARY.revision}`],
         );
         const shop = (ev: Evaluation) =>
             (one(ev, NAMESPACE, "istio-ns-shop").inputs.metadata as { labels: object }).labels;
@@ -343,8 +343,8 @@ describe("Istio control plane", () => {
         const laterPatch = `${major}.${minor}.${patch + 10}`;
         assert.strictEqual(await baseVersion(laterPatch), laterPatch);
         assert.strictEqual(await baseVersion(`${nextMinor}-beta.1`), `${nextMinor}-beta.1`);
-        assert.ok(compareChartVersions("1.31.0-beta.1", "1.31.0") < 0, "a release is newer than its beta");
-        assert.ok(compareChartVersions("1.31.0-beta.2", "1.31.0-beta.1") > 0);
+        assert.ok(compareChartVersions("9.1.0-beta.1", "9.1.0") < 0, "a release is newer than its beta");
+        assert.ok(compareChartVersions("9.1.0-beta.2", "9.1.0-beta.1") > 0);
     });
 
     it("labels the pre-existing default namespace in place instead of creating it", async () => {

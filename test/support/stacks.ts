@@ -89,3 +89,9 @@ export function evaluateLoaded(loaded: LoadedConfig): Promise<Evaluation> {
     queue = run.catch(() => undefined);
     return run;
 }
+
+/** A canary control plane one minor version above the pinned Istio, whatever that is. */
+export const CANARY = (() => {
+    const [major, minor] = pinned("istio.version").split(".").map(Number);
+    return { version: `${major}.${minor + 1}.0`, revision: `${major}-${minor + 1}-0` };
+})();
