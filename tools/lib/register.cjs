@@ -103,7 +103,8 @@ function writeCached(file, text) {
     }
 }
 
-function compileCached(source, filename) {
+/** The module's JavaScript, from the cache in `cacheDir` or transpiled (and then cached). */
+function compileCached(source, filename, cacheDir = CACHE) {
     const key = crypto
         .createHash("sha256")
         .update(getSalt())
@@ -111,14 +112,14 @@ function compileCached(source, filename) {
         .update(filename)
         .update("\0")
         .update(source);
-    const file = path.join(CACHE, `${key.digest("hex")}.js`);
+    const file = path.join(cacheDir, `${key.digest("hex")}.js`);
     try {
         return fs.readFileSync(file, "utf8");
     } catch {
         // Not cached yet.
     }
     const text = transpile(source, filename);
-    fs.mkdirSync(CACHE, { recursive: true });
+    fs.mkdirSync(cacheDir, { recursive: true });
     writeCached(file, text);
     return text;
 }
