@@ -339,7 +339,8 @@ describe("Istio control plane", () => {
         const [major, minor, patch] = primary.split(".").map(Number);
         const nextMinor = `${major}.${minor + 1}.0`;
         assert.strictEqual(await baseVersion(nextMinor), nextMinor);
-        assert.strictEqual(await baseVersion(`${major}.${minor - 1}.9`), primary);
+        const older = minor > 0 ? `${major}.${minor - 1}.9` : `${major - 1}.99.9`;
+        assert.strictEqual(await baseVersion(older), primary);
         const laterPatch = `${major}.${minor}.${patch + 10}`;
         assert.strictEqual(await baseVersion(laterPatch), laterPatch);
         assert.strictEqual(await baseVersion(`${nextMinor}-beta.1`), `${nextMinor}-beta.1`);
