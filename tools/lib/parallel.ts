@@ -1,14 +1,21 @@
 /**
  * node -r ./tools/lib/register.cjs tools/lib/parallel.ts "<command>" "<command>" ...
  *
- * Runs `npm test`'s static checks (type check, ESLint, Prettier) side by side: each is mostly
- * single-threaded, so on two cores they finish in about the time of the slowest instead of the
- * sum. Each command's output is printed in one piece when it ends; the exit code is the first
- * failing command's (0 when all pass).
+ * Runs `npm test`'s parts (type check, ESLint, Prettier, mocha) side by side: each is mostly
+ * single-threaded, so on two cores they finish in about half the time of running them one after
+ * the other. Each command's output is printed in one piece, in the order given, once all have
+ * ended (so the test summary stays the last line); the exit code is the first failing command's.
  */
 import { spawn } from "child_process";
 
-function run(command: string): Promise<{ command: string; code: number; output: string; ms: number }> {
+interface Result {
+    command: string;
+    code: number;
+    output: string;
+    ms: number;
+}
+
+function run(command: string): Promise<Result> {
     const start = Date.now();
     return new Promise((resolve) => {
         const child = spawn(command, { shell: true, stdio: ["ignore", "pipe", "pipe"] });
@@ -16,12 +23,7 @@ function run(command: string): Promise<{ command: string; code: number; output: 
         child.stdout.on("data", (d: Buffer) => (output += d.toString()));
         child.stderr.on("data", (d: Buffer) => (output += d.toString()));
         child.on("close", (code, signal) => {
-            const status = code ?? (signal ? 1 : 0);
-            const ms = Date.now() - start;
-            process.stdout.write(
-                `> ${command} (${(ms / 1000).toFixed(1)} s${status ? `, exit ${status}` : ""})\n${output}`,
-            );
-            resolve({ command, code: status, output, ms });
+            resolve({ command, code: code ?? (signal ? 1 : 0), output, ms: Date.now() - start });
         });
     });
 }
@@ -33,11 +35,11 @@ async function main(): Promise<number> {
         return 2;
     }
     const results = await Promise.all(commands.map(run));
-    const failed = results.filter((r) => r.code !== 0);
-    for (const f of failed) {
-        console.error(`failed: ${f.command} (exit ${f.code})`);
+    for (const r of results) {
+        const status = r.code === 0 ? "ok" : `FAILED, exit ${r.code}`;
+        process.stdout.write(`> ${r.command} (${(r.ms / 1000).toFixed(1)} s, ${status})\n${r.output}`);
     }
-    return failed[0]?.code ?? 0;
+    return results.find((r) => r.code !== 0)?.code ?? 0;
 }
 
 void main().then((code) => process.exit(code));
