@@ -1,9 +1,8 @@
 /**
  * node -r ./tools/lib/register.cjs tools/lib/parallel.ts "<command>" "<command>" ...
  *
- * Runs `npm test`'s parts (type check, ESLint, Prettier, mocha) side by side: each is mostly
- * single-threaded, so on two cores they finish in about half the time of running them one after
- * the other. Each command's output is printed in one piece, in the order given, once all have
+ * Runs `npm test`'s static checks (type check, ESLint, Prettier) side by side: each is mostly
+ * single-threaded, so on two cores they finish in about the time of the slowest instead of the sum. Each command's output is printed in one piece, in the order given, once all have
  * ended (so the test summary stays the last line); the exit code is the first failing command's.
  */
 import { spawn } from "child_process";
