@@ -277,7 +277,7 @@ const PROJECT_FILES = [
 /** The compile-cache loader `npm run diff` runs with (copied into the throwaway repository). */
 const REGISTER = "./tools/lib/register.cjs";
 
-describe("npm run diff (in a throwaway git repository)", function () {
+describe("@subprocess npm run diff (in a throwaway git repository)", function () {
     // Each run renders both sides in-process (a few seconds each on an idle machine).
     this.timeout(120_000);
     let repo: string;
@@ -320,7 +320,7 @@ describe("npm run diff (in a throwaway git repository)", function () {
 
     after(() => fs.rmSync(repo, { recursive: true, force: true }));
 
-    it("@subprocess prints 'no changes' and exits 0 when the working tree renders like HEAD (as a command)", () => {
+    it("prints 'no changes' and exits 0 when the working tree renders like HEAD (as a command)", () => {
         // The one subprocess: `npm run diff` as a script, its renders in its own process.
         const r = spawnSync(
             process.execPath,

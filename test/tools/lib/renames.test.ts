@@ -53,7 +53,7 @@ describe("renames are safe: URNs are the state's API", function () {
         assert.deepStrictEqual(unaliasedRenames(prod.resources, moved.resources), []);
     });
 
-    it("compares against the previous commit and the fork point from main, and explains a shallow clone", () => {
+    it("@subprocess compares against the previous commit and the fork point from main, and explains a shallow clone", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "istio-mesh-history-"));
         const sh = (cwd: string, ...args: string[]) => {
             const r = spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
@@ -99,7 +99,7 @@ describe("renames are safe: URNs are the state's API", function () {
         }
     });
 
-    it("every committed stack keeps the URNs of the previous commit's render, or aliases them", async () => {
+    it("@subprocess every committed stack keeps the URNs of the previous commit's render, or aliases them", async () => {
         // In CI (a clone of main) the previous commit is main's previous tip, so a merge is checked
         // whole; on a branch the fork point from main is checked too. See previousRevisions.
         const revisions: Revision[] = previousRevisions();
