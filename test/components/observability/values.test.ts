@@ -51,22 +51,22 @@ describe("addon chart values on day 2", () => {
 
     it("records every chart the stacks install in docs/chart-hazards.md", async () => {
         const table = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "chart-hazards.md"), "utf8");
-        const rows = [...table.matchAll(/^\| `([a-z0-9-]+)` +\| ([0-9][^ |]*) /gm)].map(
-            (m) => `${m[1]}@${m[2]}`,
-        );
+        // By chart, not by version: the Version column is the version that was read, and a Renovate
+        // bump must not turn the suite red (its review re-reads the templates).
+        const rows = [...table.matchAll(/^\| `([a-z0-9-]+)` +\| ([0-9][^ |]*) /gm)].map((m) => m[1]);
         const installed = new Set<string>();
         for (const stack of ["dev", "prod"]) {
             const ev = await evaluateStack(stack);
             for (const c of byType(ev, CHART)) {
-                installed.add(`${String(c.inputs.chart)}@${String(c.inputs.version)}`);
+                installed.add(String(c.inputs.chart));
             }
         }
         const certManager = byType(
             await evaluateStack("dev"),
             "kubernetes-cert-manager:index:CertManager",
         )[0];
-        const helm = certManager.inputs.helmOptions as { chart: string; version: string };
-        installed.add(`${helm.chart}@${helm.version.replace(/^v/, "")}`);
+        const helm = certManager.inputs.helmOptions as { chart: string };
+        installed.add(helm.chart);
         assert.deepStrictEqual(
             [...installed].filter((c) => !rows.includes(c)),
             [],
