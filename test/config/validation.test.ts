@@ -9,7 +9,7 @@ import { ConfigIssue, ParseResult, parseConfig, readStackConfig } from "../../co
 import { quantityValue } from "../../config/quantity";
 import { declaredPaths } from "../../config/project";
 import { asProgramConfig, configSource, loadStackConfig } from "../../tools/lib/stackFiles";
-import { configIssues } from "../support/stacks";
+import { CANARY, configIssues } from "../support/stacks";
 
 type Overrides = Record<string, string | number | boolean>;
 
@@ -91,7 +91,7 @@ describe("config validation", () => {
             ["a scalar where settings belong", { "gateway.resources": "big" }, "gateway.resources"],
             [
                 "an invalid canary revision is not also 'equal to the primary'",
-                { "istio.canary.version": "1.31.0", "istio.canary.revision": "Default" },
+                { "istio.canary.version": CANARY.version, "istio.canary.revision": "Default" },
                 "istio.canary.revision",
             ],
             [

@@ -88,11 +88,54 @@ export function parseJson5(text: string): unknown {
     return JSON.parse(out);
 }
 
-export function customManagers(root = PROJECT_ROOT): CustomManager[] {
-    const config = parseJson5(fs.readFileSync(path.join(root, RENOVATE_CONFIG), "utf8")) as {
+interface PackageRule {
+    matchDepNames?: string[];
+    allowedVersions?: string;
+}
+
+function renovateConfig(root: string): { customManagers?: CustomManager[]; packageRules?: PackageRule[] } {
+    return parseJson5(fs.readFileSync(path.join(root, RENOVATE_CONFIG), "utf8")) as {
         customManagers?: CustomManager[];
+        packageRules?: PackageRule[];
     };
-    return config.customManagers ?? [];
+}
+
+/** Numeric comparison of dotted versions ("v" prefix ignored). */
+function compareVersions(a: string, b: string): number {
+    const parts = (v: string) => v.replace(/^v/, "").split(".").map(Number);
+    const [x, y] = [parts(a), parts(b)];
+    for (let i = 0; i < Math.max(x.length, y.length); i++) {
+        const d = (x[i] ?? 0) - (y[i] ?? 0);
+        if (d !== 0) {
+            return d;
+        }
+    }
+    return 0;
+}
+
+/**
+ * The bump Renovate would propose for a pin: the next `kind` version, unless a packageRule's
+ * `allowedVersions` ("<1.6", the only form used here) holds the dependency below it, then the next
+ * patch.
+ */
+export function renovateNext(pin: Pin, kind: "major" | "minor" | "patch", root = PROJECT_ROOT): string {
+    const bounds = (renovateConfig(root).packageRules ?? [])
+        .filter((r) => r.matchDepNames?.includes(pin.depName) && r.allowedVersions)
+        .map((r) => {
+            const m = /^<\s*(v?[\d.]+)$/.exec(r.allowedVersions ?? "");
+            if (!m) {
+                throw new Error(
+                    `${RENOVATE_CONFIG}: allowedVersions ${JSON.stringify(r.allowedVersions)} is not "<version"`,
+                );
+            }
+            return m[1];
+        });
+    const next = nextVersion(pin.currentValue, kind);
+    return bounds.every((b) => compareVersions(next, b) < 0) ? next : nextVersion(pin.currentValue, "patch");
+}
+
+export function customManagers(root = PROJECT_ROOT): CustomManager[] {
+    return renovateConfig(root).customManagers ?? [];
 }
 
 /** A managerFilePatterns entry: "/regex/" (the only form this project uses). */
