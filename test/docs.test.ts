@@ -25,10 +25,9 @@ describe("documentation", () => {
             const row = reference.split("\n").find((l) => l.startsWith(`| \`${pin.configKey}\` |`));
             assert.ok(row, `${pin.configKey} is not in the reference`);
             assert.strictEqual(row.split(" | ")[2], PINNED_CELL, row);
-            assert.ok(
-                !row.includes(pin.currentValue),
-                `${pin.configKey}: the reference copies ${pin.currentValue}`,
-            );
+            // Not in any cell but the description, which may name the version it was written against.
+            const cells = row.split(" | ");
+            assert.ok(!cells.slice(0, -1).join(" | ").includes(pin.currentValue), row);
         }
     });
 
