@@ -15,6 +15,7 @@ import {
 } from "./components/istio";
 import { Observability } from "./components/observability";
 import { uiAccessOutputs } from "./components/observability/access";
+import { revisionName } from "./components/shared/names";
 import { IngressTls, httpsUrls } from "./components/tls";
 import { readStackConfig, readStackSecrets } from "./config";
 
@@ -118,7 +119,7 @@ export = () => {
 
     return {
         istioVersion: cfg.istio.primary.version,
-        istioRevision: cfg.istio.primary.revision === "" ? "default" : cfg.istio.primary.revision,
+        istioRevision: revisionName(cfg.istio.primary.revision),
         canaryRevision: cfg.istio.canary?.revision,
         gatewayService: { name: mesh.gatewayServiceName, namespace: mesh.gatewayNamespace },
         gateway,

@@ -193,6 +193,15 @@ export class ConfigReader {
         return s;
     }
 
+    /**
+     * An optional string: empty (the way Pulumi.yaml declares "unset") is `undefined`, so that no
+     * component compares with "". Validated as {@link string}.
+     */
+    optionalString(path: string, rule: Parameters<ConfigReader["string"]>[1] = {}): string | undefined {
+        const s = this.string(path, rule);
+        return s === "" ? undefined : s;
+    }
+
     /** One of a fixed set of values, typed as that union. */
     choice<T extends string>(path: string, allowed: readonly T[]): T {
         const s = this.string(path, { oneOf: allowed });

@@ -147,7 +147,7 @@ describe("stack config", () => {
             const result = parseStackConfig(raw, "dev");
             assert.ok(result.ok, JSON.stringify(!result.ok && result.issues));
             assert.deepStrictEqual(result.config.istio.namespaces, [
-                { name: "shop", revision: "" },
+                { name: "shop", revision: undefined },
                 { name: "payments", revision: CANARY.revision },
             ]);
         });

@@ -1,4 +1,5 @@
 import { ConfigReader, DNS_LABEL, SEMVER } from "../../config/reader";
+import { DEFAULT_REVISION, revisionFromName, revisionName } from "../shared/names";
 import { ResourceSettings, readResources } from "../shared/resources";
 
 export type { ResourceSettings } from "../shared/resources";
@@ -15,8 +16,8 @@ export interface ScalingSettings {
 export interface ControlPlaneRevision {
     /** Helm chart version, which is the Istio version. */
     version: string;
-    /** Empty is Istio's default revision. */
-    revision: string;
+    /** `undefined` is Istio's default revision (the config leaves it empty). */
+    revision: string | undefined;
 }
 
 export const GATEWAY_SERVICE_TYPES = ["LoadBalancer", "NodePort", "ClusterIP"] as const;
@@ -68,8 +69,8 @@ export const EGRESS_GATEWAY_NAME = "istio-egressgateway";
 
 export interface AppNamespace {
     name: string;
-    /** The control-plane revision that injects this namespace ("" = default revision). */
-    revision: string;
+    /** The control-plane revision that injects this namespace (`undefined`: the default revision). */
+    revision: string | undefined;
 }
 
 export interface IstioConfig {
@@ -160,7 +161,7 @@ function scaling(r: ConfigReader, prefix: string): ScalingSettings {
 export function parseIstioConfig(r: ConfigReader): IstioConfig {
     const primary: ControlPlaneRevision = {
         version: r.string("istio.version", VERSION),
-        revision: r.string("istio.revision", REVISION),
+        revision: r.optionalString("istio.revision", REVISION),
     };
     const canaryVersion = r.string("istio.canary.version", VERSION);
     const canaryRevision = r.string("istio.canary.revision", REVISION);
@@ -177,14 +178,17 @@ export function parseIstioConfig(r: ConfigReader): IstioConfig {
                 "istio.canary.revision",
                 `${JSON.stringify(canaryRevision)} is already the primary revision`,
             );
-        } else if (canaryRevision === "default") {
-            r.error("istio.canary.revision", `"default" is reserved for the default revision`);
+        } else if (canaryRevision === DEFAULT_REVISION) {
+            r.error("istio.canary.revision", `"${DEFAULT_REVISION}" is reserved for the default revision`);
         }
     } else if (canaryRevision !== "") {
         r.error("istio.canary.version", "must be set when istio.canary.revision is set");
     }
-    if (primary.revision === "default") {
-        r.error("istio.revision", `"default" is reserved; leave it empty for the default revision`);
+    if (primary.revision === DEFAULT_REVISION) {
+        r.error(
+            "istio.revision",
+            `"${DEFAULT_REVISION}" is reserved; leave it empty for the default revision`,
+        );
     }
 
     const rootNamespace = r.string("istio.rootNamespace", DNS);
@@ -230,9 +234,8 @@ export function parseIstioConfig(r: ConfigReader): IstioConfig {
                 `names a namespace that is not in mesh.namespaces (${names.join(", ") || "empty"})`,
             );
         }
-        const wanted = rev === "default" ? "" : rev;
-        if (!revisions.has(wanted) && !r.hasIssue("istio.revision", "istio.canary")) {
-            const known = [...revisions].map((x) => (x === "" ? "default" : x)).join(", ");
+        if (!revisions.has(revisionFromName(rev)) && !r.hasIssue("istio.revision", "istio.canary")) {
+            const known = [...revisions].map(revisionName).join(", ");
             r.error(
                 `mesh.namespaceRevisions.${ns}`,
                 `revision ${JSON.stringify(rev)} is not installed; installed revisions: ${known}`,
@@ -247,7 +250,7 @@ export function parseIstioConfig(r: ConfigReader): IstioConfig {
     // Collisions with the namespaces the stack creates for other purposes: config/namespaces.ts.
     const namespaces = names.map((name) => {
         const rev = chosen[name];
-        return { name, revision: rev === undefined || rev === "default" ? primary.revision : rev };
+        return { name, revision: rev === undefined ? primary.revision : revisionFromName(rev) };
     });
 
     const dataPlane = r.choice("mesh.dataPlane", DATA_PLANES);

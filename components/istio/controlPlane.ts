@@ -164,7 +164,7 @@ export class ControlPlane extends pulumi.ComponentResource {
                 },
             );
         const primary = istiod(cfg.primary);
-        const byRevision = new Map<string, k8s.helm.v4.Chart>([[cfg.primary.revision, primary]]);
+        const byRevision = new Map<string | undefined, k8s.helm.v4.Chart>([[cfg.primary.revision, primary]]);
         if (cfg.canary) {
             byRevision.set(cfg.canary.revision, istiod(cfg.canary));
         }

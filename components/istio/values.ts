@@ -10,6 +10,7 @@ import {
     JAEGER_COLLECTOR,
     TRACING_PROVIDER,
     gatewaySelectorLabel,
+    revisionName,
     serviceFqdn,
 } from "../shared/names";
 import { K8sResources, k8sResources } from "../shared/resources";
@@ -101,8 +102,13 @@ export function spreadConstraints(
 }
 
 /** Release name of istiod for a revision; the chart names its objects `istiod[-<revision>]`. */
-export function istiodReleaseName(revision: string): string {
-    return revision === "" ? "istiod" : `istiod-${revision}`;
+export function istiodReleaseName(revision: string | undefined): string {
+    return revision === undefined ? "istiod" : `istiod-${revision}`;
+}
+
+/** The charts' `revision` value: empty (their default) for the default revision. */
+function chartRevision(revision: string | undefined): string {
+    return revision ?? "";
 }
 
 /** Orders chart versions (semver: numeric core, then a release above its pre-releases). */
@@ -138,7 +144,7 @@ export function baseChartVersion(cfg: IstioConfig): string {
 
 export function baseValues(cfg: IstioConfig): BaseValues {
     return {
-        defaultRevision: cfg.primary.revision === "" ? "default" : cfg.primary.revision,
+        defaultRevision: revisionName(cfg.primary.revision),
         global: { istioNamespace: cfg.rootNamespace },
         // Chart v4 renders as a fresh install every time, which would flip the validators between
         // Ignore and the Fail that istiod sets at runtime; pinning Fail removes that drift.
@@ -180,7 +186,7 @@ export function istiodValues(cfg: IstioConfig, cp: ControlPlaneRevision): Istiod
     const s = cfg.istiod;
     return {
         ...(cfg.dataPlane === "ambient" ? { profile: "ambient" as const } : {}),
-        revision: cp.revision,
+        revision: chartRevision(cp.revision),
         global: {
             istioNamespace: cfg.rootNamespace,
             proxy: { resources: k8sResources(cfg.mesh.proxyResources) },
@@ -196,7 +202,7 @@ export function istiodValues(cfg: IstioConfig, cp: ControlPlaneRevision): Istiod
             traceSampling: cfg.mesh.tracingSamplingPercent,
             topologySpreadConstraints: spreadConstraints(s, {
                 app: "istiod",
-                "istio.io/rev": cp.revision === "" ? "default" : cp.revision,
+                "istio.io/rev": revisionName(cp.revision),
             }),
         },
         meshConfig: meshConfig(cfg),
@@ -212,7 +218,7 @@ export function gatewayValues(cfg: IstioConfig): GatewayValues {
             : { name, port: n, targetPort: n, protocol: "TCP" };
     const s = g.scaling;
     return {
-        revision: cfg.primary.revision,
+        revision: chartRevision(cfg.primary.revision),
         service: {
             type: g.serviceType,
             ports: [
@@ -251,7 +257,7 @@ export interface CniValues {
 export function cniValues(cfg: IstioConfig, ambient: AmbientSettings): CniValues {
     return {
         profile: "ambient",
-        revision: cfg.primary.revision,
+        revision: chartRevision(cfg.primary.revision),
         resources: k8sResources(ambient.cni.resources),
     };
 }
@@ -272,7 +278,7 @@ export interface ZtunnelValues {
 
 export function ztunnelValues(cfg: IstioConfig, ambient: AmbientSettings): ZtunnelValues {
     return {
-        revision: cfg.primary.revision,
+        revision: chartRevision(cfg.primary.revision),
         istioNamespace: cfg.rootNamespace,
         resources: k8sResources(ambient.ztunnel.resources),
     };

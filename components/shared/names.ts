@@ -17,9 +17,26 @@ export const MESH_DEFAULT_PEER_AUTHENTICATION = "default";
 /** Ports of the gateway chart's Service (80/443, not the 8080 of the upstream Bookinfo sample). */
 export const GATEWAY_PORTS = { http: 80, https: 443, status: 15021 } as const;
 
-/** Namespace labels that select a control-plane revision for sidecar injection. */
-export function injectionLabels(revision: string): Record<string, string> {
-    return revision === "" ? { "istio-injection": "enabled" } : { "istio.io/rev": revision };
+/**
+ * The name Istio gives the default revision wherever a revision must be named (`istio.io/rev`
+ * values, istiod's `defaultRevision`, the `istioRevision` output); in the config it is left unset,
+ * and in the program it is `undefined`.
+ */
+export const DEFAULT_REVISION = "default";
+
+/** A revision as Istio names it: `undefined` (the default revision) is {@link DEFAULT_REVISION}. */
+export function revisionName(revision: string | undefined): string {
+    return revision ?? DEFAULT_REVISION;
+}
+
+/** The inverse of {@link revisionName}: {@link DEFAULT_REVISION} names the default revision. */
+export function revisionFromName(name: string): string | undefined {
+    return name === DEFAULT_REVISION ? undefined : name;
+}
+
+/** Namespace labels that select a control-plane revision (`undefined`: the default) for sidecar injection. */
+export function injectionLabels(revision: string | undefined): Record<string, string> {
+    return revision === undefined ? { "istio-injection": "enabled" } : { "istio.io/rev": revision };
 }
 
 /**
@@ -35,7 +52,7 @@ export const AMBIENT_NAMESPACE_LABELS: Readonly<Record<string, string>> = {
 /** The labels that put an application namespace in the mesh, per data plane. */
 export function meshNamespaceLabels(
     dataPlane: "sidecar" | "ambient",
-    revision: string,
+    revision: string | undefined,
 ): Record<string, string> {
     return dataPlane === "ambient" ? { ...AMBIENT_NAMESPACE_LABELS } : injectionLabels(revision);
 }
