@@ -23,7 +23,7 @@ export = () => {
     const cfg = readStackConfig();
     const secrets = readStackSecrets(cfg);
     // Written manifests would hold the credentials in plaintext: supplied out of band.
-    const createSecrets = cfg.cluster.renderYamlTo === "";
+    const createSecrets = cfg.cluster.renderYamlTo === undefined;
 
     const cluster = new Cluster("cluster", {
         config: cfg.cluster,
@@ -34,7 +34,7 @@ export = () => {
         provider: cluster.provider,
         config: cfg.istio,
         protect: cfg.cluster.protect,
-        gatewayStatus: cfg.cluster.renderYamlTo === "",
+        gatewayStatus: cfg.cluster.renderYamlTo === undefined,
         namespaces: [
             ...cfg.istio.namespaces,
             ...(cfg.bookinfo.enabled ? [cfg.bookinfo.namespace] : []).map((name) => ({

@@ -389,14 +389,10 @@ describe("Istio control plane", () => {
                     config: {
                         kind: {
                             name: "mesh",
-                            nodeImage: "",
                             httpHostPort: 8080,
                             httpsHostPort: 8443,
                             adoptExisting: false,
                         },
-                        kubeconfig: "",
-                        context: "",
-                        renderYamlTo: "",
                         protect: false,
                     },
                     gatewayNodePorts: { http: 30080, https: 30443 },

@@ -2,8 +2,8 @@ import { ConfigReader, DNS_LABEL } from "../../config/reader";
 
 export interface KindSettings {
     name: string;
-    /** Empty: the kind CLI's default node image. */
-    nodeImage: string;
+    /** Unset: the kind CLI's default node image. */
+    nodeImage?: string;
     httpHostPort: number;
     httpsHostPort: number;
     /** Use a cluster of that name that already exists (and then never delete it). */
@@ -13,10 +13,12 @@ export interface KindSettings {
 export interface ClusterConfig {
     /** Set when `pulumi up` creates a local kind cluster. */
     kind?: KindSettings;
-    kubeconfig: string;
-    context: string;
+    /** Unset: the default kubeconfig. */
+    kubeconfig?: string;
+    /** Unset: the kubeconfig's current context. */
+    context?: string;
     /** When set, manifests are written here instead of being applied. */
-    renderYamlTo: string;
+    renderYamlTo?: string;
     /** Protect Namespaces, PVCs and CRD owners against deletion (see ./protection). */
     protect: boolean;
 }
@@ -30,7 +32,7 @@ export function parseClusterConfig(r: ConfigReader): ClusterConfig {
             pattern: DNS_LABEL,
             patternHint: "a DNS label such as istio-mesh",
         }),
-        nodeImage: r.string("cluster.kind.nodeImage", {
+        nodeImage: r.optionalString("cluster.kind.nodeImage", {
             pattern: /^[^\s:@]+(:[\w][\w.-]*)?(@sha256:[a-f0-9]{64})?$/,
             patternHint: "an image reference such as kindest/node:v1.34.0",
         }),
@@ -40,12 +42,12 @@ export function parseClusterConfig(r: ConfigReader): ClusterConfig {
     };
     const cluster: ClusterConfig = {
         kind: create ? kind : undefined,
-        kubeconfig: r.string("cluster.kubeconfig"),
-        context: r.string("cluster.context"),
-        renderYamlTo: r.string("cluster.renderYamlTo"),
+        kubeconfig: r.optionalString("cluster.kubeconfig"),
+        context: r.optionalString("cluster.context"),
+        renderYamlTo: r.optionalString("cluster.renderYamlTo"),
         protect: r.bool("cluster.protect"),
     };
-    if (create && (cluster.kubeconfig !== "" || cluster.context !== "")) {
+    if (create && (cluster.kubeconfig !== undefined || cluster.context !== undefined)) {
         r.error(
             "cluster.kind.create",
             "true cannot be combined with cluster.kubeconfig or cluster.context: a created kind cluster brings its own kubeconfig",

@@ -35,7 +35,7 @@ export function kindClusterSpec(
         nodes: [
             {
                 role: "control-plane",
-                ...(kind.nodeImage !== "" ? { image: kind.nodeImage } : {}),
+                ...(kind.nodeImage !== undefined ? { image: kind.nodeImage } : {}),
                 extraPortMappings: [
                     { containerPort: nodePorts.http, hostPort: kind.httpHostPort, protocol: "TCP" },
                     { containerPort: nodePorts.https, hostPort: kind.httpsHostPort, protocol: "TCP" },
@@ -146,7 +146,7 @@ export class Cluster extends pulumi.ComponentResource {
         super("istio-mesh:cluster:Cluster", name, {}, opts);
         const cfg = args.config;
 
-        let kubeconfig: pulumi.Input<string> | undefined = cfg.kubeconfig !== "" ? cfg.kubeconfig : undefined;
+        let kubeconfig: pulumi.Input<string> | undefined = cfg.kubeconfig;
         let kindName: pulumi.Output<string> = pulumi.output("");
         let clusterIdentifier: string | undefined;
         if (cfg.kind) {
@@ -176,8 +176,8 @@ export class Cluster extends pulumi.ComponentResource {
             `${name}-provider`,
             {
                 kubeconfig,
-                context: cfg.context !== "" ? cfg.context : undefined,
-                renderYamlToDirectory: cfg.renderYamlTo !== "" ? cfg.renderYamlTo : undefined,
+                context: cfg.context,
+                renderYamlToDirectory: cfg.renderYamlTo,
                 enableServerSideApply: true,
                 clusterIdentifier,
             },

@@ -40,8 +40,8 @@ export function shellWord(w: string): string {
     return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The kubeconfig context this stack deploys with ("" = the current one). */
-export function kubeContext(cluster: ClusterConfig): string {
+/** The kubeconfig context this stack deploys with (`undefined`: the current one). */
+export function kubeContext(cluster: ClusterConfig): string | undefined {
     // `kind create cluster` adds its context, named kind-<cluster name>, to the default kubeconfig.
     return cluster.kind ? `kind-${cluster.kind.name}` : cluster.context;
 }
@@ -50,8 +50,8 @@ export function kubeContext(cluster: ClusterConfig): string {
 export function kubectlArgs(cluster: ClusterConfig): string[] {
     const ctx = kubeContext(cluster);
     return [
-        ...(cluster.kubeconfig !== "" && !cluster.kind ? ["--kubeconfig", cluster.kubeconfig] : []),
-        ...(ctx !== "" ? ["--context", ctx] : []),
+        ...(cluster.kubeconfig !== undefined && !cluster.kind ? ["--kubeconfig", cluster.kubeconfig] : []),
+        ...(ctx !== undefined ? ["--context", ctx] : []),
     ];
 }
 

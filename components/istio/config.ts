@@ -134,7 +134,7 @@ const CHART_DEFAULT_LIMITS: Record<string, { cpu: string; memory: string }> = {
 function requireChartLimits(r: ConfigReader, prefix: string, settings: ResourceSettings): void {
     const defaults = CHART_DEFAULT_LIMITS[prefix];
     for (const kind of ["cpu", "memory"] as const) {
-        if (settings.limits[kind] === "") {
+        if (settings.limits[kind] === undefined) {
             r.error(
                 `${prefix}.limits.${kind}`,
                 `"" is not allowed: the chart would keep its default limit of ${defaults[kind]}; ` +

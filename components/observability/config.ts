@@ -6,11 +6,11 @@ import { KIALI_CHART_ROLES } from "./viewers";
 /** Kubernetes requests and limits of one addon; an empty limit means "no limit". */
 export type AddonResources = ResourceSettings;
 
-/** A PersistentVolumeClaim instead of an emptyDir; `storageClass` "" is the cluster default. */
+/** A PersistentVolumeClaim instead of an emptyDir; an unset `storageClass` is the cluster default. */
 export interface Persistence {
     enabled: boolean;
     size: string;
-    storageClass: string;
+    storageClass?: string;
 }
 
 /** Exposure of one UI through the Istio ingress gateway on a host ("*" = any) under its path. */
@@ -39,8 +39,8 @@ export interface GrafanaSettings {
     chart: ChartSource;
     /** Anonymous Viewer access; never allowed together with ingress exposure. */
     anonymous: boolean;
-    /** Base URL of a mirror of Istio's dashboard files; "" downloads them from GitHub. */
-    dashboardsSource: string;
+    /** Base URL of a mirror of Istio's dashboard files; unset downloads them from GitHub. */
+    dashboardsSource?: string;
     persistence: Persistence;
     resources: AddonResources;
     ingress: Ingress;
@@ -83,7 +83,7 @@ export interface KialiSettings {
     /** Also grant viewers pod port-forwarding (Kiali's proxy log-level control); off by default. */
     viewerPortForward: boolean;
     /** Part of the token Secrets' names: changing it replaces every viewer token. */
-    tokenRotation: string;
+    tokenRotation?: string;
     openid?: KialiOpenId;
     resources: AddonResources;
     ingress: Ingress;
@@ -139,7 +139,7 @@ function persistence(r: ConfigReader, prefix: string): Persistence {
     return {
         enabled: r.bool(`${prefix}.enabled`),
         size,
-        storageClass: r.string(`${prefix}.storageClass`, STORAGE_CLASS),
+        storageClass: r.optionalString(`${prefix}.storageClass`, STORAGE_CLASS),
     };
 }
 
@@ -183,7 +183,7 @@ function parseGrafana(r: ConfigReader): GrafanaSettings {
         enabled: r.bool(`${p}.enabled`),
         chart: chart(r, p),
         anonymous: r.bool(`${p}.anonymous`),
-        dashboardsSource: r.string(`${p}.dashboards.source`, {
+        dashboardsSource: r.optionalString(`${p}.dashboards.source`, {
             pattern: /^https?:\/\/[^\s/]+(\/\S*)?$/,
             patternHint:
                 "the http(s):// URL of a directory holding Istio's dashboard files (e.g. https://mirror.example.com/istio/dashboards), or empty for GitHub",
@@ -276,7 +276,7 @@ function parseKiali(r: ConfigReader): KialiSettings {
         );
     }
     const viewerPortForward = r.bool(`${p}.auth.viewerPortForward`);
-    const tokenRotation = r.string(`${p}.auth.tokenRotation`, {
+    const tokenRotation = r.optionalString(`${p}.auth.tokenRotation`, {
         pattern: /^[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?$/,
         patternHint: "a short lowercase label (at most 20 letters, digits or '-') such as 2026-12, or empty",
     });

@@ -88,8 +88,8 @@ export function upstreamDashboards(istioVersion: string): string {
  * URL of a dashboard file: under the configured mirror (the files laid out flat, as in
  * manifests/addons/dashboards), or at the installed Istio release tag upstream.
  */
-export function dashboardUrl(d: IstioDashboard, istioVersion: string, source = ""): string {
-    const base = source !== "" ? source.replace(/\/+$/, "") : upstreamDashboards(istioVersion);
+export function dashboardUrl(d: IstioDashboard, istioVersion: string, source?: string): string {
+    const base = source !== undefined ? source.replace(/\/+$/, "") : upstreamDashboards(istioVersion);
     return `${base}/${d.file}`;
 }
 
@@ -104,7 +104,7 @@ export const DASHBOARD_READER_ROLE = "grafana-dashboard-reader";
  * The sidecar's ConfigMap data: `<key>.json.url` -> URL. The sidecar writes each download to
  * `<key>.json` (the name without `.url`).
  */
-export function dashboardUrlFiles(istioVersion: string, source = ""): Record<string, string> {
+export function dashboardUrlFiles(istioVersion: string, source?: string): Record<string, string> {
     return Object.fromEntries(
         ISTIO_DASHBOARDS.map((d) => [`${d.key}.json.url`, dashboardUrl(d, istioVersion, source)]),
     );

@@ -285,7 +285,7 @@ export class Observability extends pulumi.ComponentResource {
                         spec: {
                             accessModes: ["ReadWriteOnce"],
                             resources: { requests: { storage: s.persistence.size } },
-                            ...(s.persistence.storageClass !== ""
+                            ...(s.persistence.storageClass !== undefined
                                 ? { storageClassName: s.persistence.storageClass }
                                 : {}),
                         },

@@ -70,7 +70,7 @@ function prometheusVolume(p: Persistence): PrometheusValues["server"]["persisten
     if (!p.enabled) {
         return { enabled: false };
     }
-    return p.storageClass === ""
+    return p.storageClass === undefined
         ? { enabled: true, size: p.size }
         : { enabled: true, size: p.size, storageClass: p.storageClass };
 }
@@ -167,7 +167,7 @@ export function grafanaValues(
     // (grafana-community/helm-charts grafana-12.11.1 templates/pvc.yaml). docs/chart-hazards.md.
     const persistence: GrafanaValues["persistence"] = !s.persistence.enabled
         ? { enabled: false, lookupVolumeName: false }
-        : s.persistence.storageClass === ""
+        : s.persistence.storageClass === undefined
           ? { enabled: true, size: s.persistence.size, lookupVolumeName: false }
           : {
                 enabled: true,

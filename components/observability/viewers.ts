@@ -58,6 +58,6 @@ export function kialiViewerRules(portForward: boolean): PolicyRule[] {
 }
 
 /** Name of a viewer's token Secret; a new rotation names a new Secret, which replaces the old. */
-export function viewerTokenSecretName(serviceAccount: string, rotation: string): string {
-    return rotation === "" ? `${serviceAccount}-token` : `${serviceAccount}-token-${rotation}`;
+export function viewerTokenSecretName(serviceAccount: string, rotation: string | undefined): string {
+    return rotation === undefined ? `${serviceAccount}-token` : `${serviceAccount}-token-${rotation}`;
 }

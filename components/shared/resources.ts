@@ -5,10 +5,10 @@
 import { ConfigReader, QUANTITY, show } from "../../config/reader";
 import { quantityValue } from "../../config/quantity";
 
-/** Requests and limits from config; an empty limit (or, where allowed, request) means "none". */
+/** Requests and limits from config; an unset limit (or, where allowed, request) means "none". */
 export interface ResourceSettings {
-    requests: { cpu: string; memory: string };
-    limits: { cpu: string; memory: string };
+    requests: { cpu: string | undefined; memory: string | undefined };
+    limits: { cpu: string | undefined; memory: string | undefined };
 }
 
 /** The Kubernetes `resources` block (limits left out when none is set). */
@@ -26,18 +26,18 @@ export function readResources(
     prefix: string,
     { optionalRequests = false }: { optionalRequests?: boolean } = {},
 ): ResourceSettings {
-    const q = (p: string, required: boolean): string => {
-        const v = r.string(`${prefix}.${p}`, {
+    const q = (p: string, required: boolean): string | undefined => {
+        const v = r.optionalString(`${prefix}.${p}`, {
             pattern: QUANTITY,
             patternHint: required
                 ? "a Kubernetes quantity such as 100m or 256Mi"
                 : "a Kubernetes quantity such as 500m or 1Gi, or empty for none",
         });
-        if (required && v === "") {
+        if (required && v === undefined) {
             r.error(`${prefix}.${p}`, "must not be empty");
         }
-        const bytes = p.endsWith("memory") && v !== "" ? quantityValue(v) : undefined;
-        if (bytes !== undefined && bytes < 2 ** 20) {
+        const bytes = p.endsWith("memory") && v !== undefined ? quantityValue(v) : undefined;
+        if (v !== undefined && bytes !== undefined && bytes < 2 ** 20) {
             // Memory is counted in bytes: "512m" is half a byte. Container runtimes refuse limits
             // this small and nothing of this stack runs in under a mebibyte, so it is a slip.
             r.error(
@@ -59,12 +59,13 @@ export function readResources(
         const limKey = `${prefix}.limits.${kind}`;
         const request = settings.requests[kind];
         const limit = settings.limits[kind];
-        if (limit === "" || r.hasIssue(reqKey, limKey)) {
+        if (limit === undefined || r.hasIssue(reqKey, limKey)) {
             continue;
         }
         // The API server refuses such a container: "must be less than or equal to <kind> limit"
         // (kubernetes pkg/apis/core/validation/validation.go, ValidateResourceRequirements).
-        if ((quantityValue(request) ?? 0) > (quantityValue(limit) ?? Infinity)) {
+        const requested = request === undefined ? 0 : (quantityValue(request) ?? 0);
+        if (requested > (quantityValue(limit) ?? Infinity)) {
             r.error(
                 reqKey,
                 `${show(request)} is above ${limKey} (${show(limit)}); Kubernetes refuses a request above its limit: ` +
@@ -77,17 +78,17 @@ export function readResources(
 
 export function k8sResources(r: ResourceSettings): K8sResources {
     const requests: { cpu?: string; memory?: string } = {};
-    if (r.requests.cpu !== "") {
+    if (r.requests.cpu !== undefined) {
         requests.cpu = r.requests.cpu;
     }
-    if (r.requests.memory !== "") {
+    if (r.requests.memory !== undefined) {
         requests.memory = r.requests.memory;
     }
     const limits: { cpu?: string; memory?: string } = {};
-    if (r.limits.cpu !== "") {
+    if (r.limits.cpu !== undefined) {
         limits.cpu = r.limits.cpu;
     }
-    if (r.limits.memory !== "") {
+    if (r.limits.memory !== undefined) {
         limits.memory = r.limits.memory;
     }
     return Object.keys(limits).length > 0 ? { requests, limits } : { requests };
@@ -118,7 +119,7 @@ export function chartResources(r: ResourceSettings, defaults: ChartResourceDefau
     for (const section of ["requests", "limits"] as const) {
         for (const kind of ["cpu", "memory"] as const) {
             const v = r[section][kind];
-            if (v !== "") {
+            if (v !== undefined) {
                 out[section][kind] = v;
             } else if (defaults[section]?.[kind] !== undefined) {
                 out[section][kind] = null;

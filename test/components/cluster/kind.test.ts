@@ -134,7 +134,6 @@ describe("kind cluster ownership", () => {
 describe("kind cluster identity", () => {
     const settings = {
         name: "mesh",
-        nodeImage: "",
         httpHostPort: 8080,
         httpsHostPort: 8443,
         adoptExisting: false,
