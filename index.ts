@@ -26,7 +26,12 @@ export = () => {
     const createSecrets = cfg.cluster.renderYamlTo === undefined;
 
     const cluster = new Cluster("cluster", {
-        config: cfg.cluster,
+        config: {
+            kind: cfg.cluster.kind,
+            kubeconfig: cfg.cluster.kubeconfig,
+            context: cfg.cluster.context,
+            renderYamlTo: cfg.cluster.renderYamlTo,
+        },
         gatewayNodePorts: cfg.istio.gateway.nodePorts,
     });
 
@@ -49,7 +54,12 @@ export = () => {
     const tls = cfg.tls.enabled
         ? new IngressTls("tls", {
               provider: cluster.provider,
-              config: cfg.tls,
+              config: {
+                  hosts: cfg.tls.hosts,
+                  issuer: cfg.tls.issuer,
+                  httpsRedirect: cfg.tls.httpsRedirect,
+                  certManager: cfg.tls.certManager,
+              },
               gatewayNamespace: mesh.gatewayNamespace,
               protect: cfg.cluster.protect,
           })
@@ -58,7 +68,12 @@ export = () => {
     const observability = cfg.observability.enabled
         ? new Observability("observability", {
               config: cfg.observability,
-              istio: cfg.istio,
+              istio: {
+                  rootNamespace: cfg.istio.rootNamespace,
+                  version: cfg.istio.primary.version,
+                  gatewayName: cfg.istio.gateway.name,
+                  tracingSamplingPercent: cfg.istio.mesh.tracingSamplingPercent,
+              },
               protect: cfg.cluster.protect,
               provider: cluster.provider,
               controlPlane: mesh,

@@ -393,7 +393,6 @@ describe("Istio control plane", () => {
                             httpsHostPort: 8443,
                             adoptExisting: false,
                         },
-                        protect: false,
                     },
                     gatewayNodePorts: { http: 30080, https: 30443 },
                 },

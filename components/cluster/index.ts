@@ -126,8 +126,11 @@ export function kindClusterIdentifier(spec: KindClusterSpec): string {
     return `kind-${spec.name}-${digest}`;
 }
 
+/** What the Cluster reads of `cluster.*`: where the provider points (not `protect`). */
+export type ClusterTarget = Pick<ClusterConfig, "kind" | "kubeconfig" | "context" | "renderYamlTo">;
+
 export interface ClusterArgs {
-    config: ClusterConfig;
+    config: ClusterTarget;
     /** Gateway node ports that a created kind cluster maps to host ports. */
     gatewayNodePorts: { http: number; https: number };
 }

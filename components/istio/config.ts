@@ -97,6 +97,12 @@ export interface IstioConfig {
     namespaces: AppNamespace[];
 }
 
+/**
+ * The `istio.*`, `gateway.*` and `mesh.*` settings the control plane is built from: all but the
+ * application namespaces, which the ControlPlane is handed separately (with those other components add).
+ */
+export type ControlPlaneSettings = Omit<IstioConfig, "namespaces">;
+
 /** Namespace names: DNS-1123 labels, at most 63 characters (Kubernetes ValidateNamespaceName). */
 const DNS = {
     pattern: DNS_LABEL,

@@ -6,7 +6,13 @@ import { GatewayApiCrds } from "../gatewayapi";
 import { MESH_DEFAULT_PEER_AUTHENTICATION, meshNamespaceLabels } from "../shared/names";
 import type { LoadBalancerStatus } from "./access";
 import { chartServiceLoadBalancer } from "./chartService";
-import { AppNamespace, ControlPlaneRevision, DataPlane, IstioConfig, gatewayApiCrdsNeeded } from "./config";
+import {
+    AppNamespace,
+    ControlPlaneRevision,
+    ControlPlaneSettings,
+    DataPlane,
+    gatewayApiCrdsNeeded,
+} from "./config";
 import {
     baseChartVersion,
     baseValues,
@@ -19,7 +25,7 @@ import {
 } from "./values";
 
 export interface ControlPlaneArgs {
-    config: IstioConfig;
+    config: ControlPlaneSettings;
     provider: k8s.Provider;
     /** Application namespaces to create and label; `config.namespaces` plus any a component adds. */
     namespaces: AppNamespace[];

@@ -15,7 +15,7 @@ import {
 } from "../shared/names";
 import { K8sResources, k8sResources } from "../shared/resources";
 import type { AmbientSettings } from "./config";
-import { ControlPlaneRevision, EgressGatewaySettings, IstioConfig, ScalingSettings } from "./config";
+import { ControlPlaneRevision, ControlPlaneSettings, EgressGatewaySettings, ScalingSettings } from "./config";
 
 export interface TopologySpreadConstraint {
     maxSkew: number;
@@ -137,12 +137,12 @@ export function compareChartVersions(a: string, b: string): number {
  * The base chart (CRDs, default validator) at the newest installed control-plane version: Istio's
  * canary upgrade upgrades base before installing the new istiod, whose CRD fields must exist.
  */
-export function baseChartVersion(cfg: IstioConfig): string {
+export function baseChartVersion(cfg: ControlPlaneSettings): string {
     const versions = [cfg.primary.version, ...(cfg.canary ? [cfg.canary.version] : [])];
     return versions.reduce((newest, v) => (compareChartVersions(v, newest) > 0 ? v : newest));
 }
 
-export function baseValues(cfg: IstioConfig): BaseValues {
+export function baseValues(cfg: ControlPlaneSettings): BaseValues {
     return {
         defaultRevision: revisionName(cfg.primary.revision),
         global: { istioNamespace: cfg.rootNamespace },
@@ -152,7 +152,7 @@ export function baseValues(cfg: IstioConfig): BaseValues {
     };
 }
 
-export function meshConfig(cfg: IstioConfig): MeshConfigValues {
+export function meshConfig(cfg: ControlPlaneSettings): MeshConfigValues {
     return {
         accessLogFile: cfg.mesh.accessLogging ? "/dev/stdout" : "",
         accessLogEncoding: "TEXT",
@@ -182,7 +182,7 @@ export function meshConfig(cfg: IstioConfig): MeshConfigValues {
     };
 }
 
-export function istiodValues(cfg: IstioConfig, cp: ControlPlaneRevision): IstiodValues {
+export function istiodValues(cfg: ControlPlaneSettings, cp: ControlPlaneRevision): IstiodValues {
     const s = cfg.istiod;
     return {
         ...(cfg.dataPlane === "ambient" ? { profile: "ambient" as const } : {}),
@@ -209,7 +209,7 @@ export function istiodValues(cfg: IstioConfig, cp: ControlPlaneRevision): Istiod
     };
 }
 
-export function gatewayValues(cfg: IstioConfig): GatewayValues {
+export function gatewayValues(cfg: ControlPlaneSettings): GatewayValues {
     const g = cfg.gateway;
     const nodePorts = g.serviceType === "ClusterIP" ? undefined : g.nodePorts;
     const port = (name: string, n: number, nodePort?: number): GatewayServicePort =>
@@ -254,7 +254,7 @@ export interface CniValues {
     resources: K8sResources;
 }
 
-export function cniValues(cfg: IstioConfig, ambient: AmbientSettings): CniValues {
+export function cniValues(cfg: ControlPlaneSettings, ambient: AmbientSettings): CniValues {
     return {
         profile: "ambient",
         revision: chartRevision(cfg.primary.revision),
@@ -276,7 +276,7 @@ export interface ZtunnelValues {
     resources: K8sResources;
 }
 
-export function ztunnelValues(cfg: IstioConfig, ambient: AmbientSettings): ZtunnelValues {
+export function ztunnelValues(cfg: ControlPlaneSettings, ambient: AmbientSettings): ZtunnelValues {
     return {
         revision: chartRevision(cfg.primary.revision),
         istioNamespace: cfg.rootNamespace,
@@ -289,7 +289,7 @@ export function ztunnelValues(cfg: IstioConfig, ambient: AmbientSettings): Ztunn
  * from inside the cluster (ClusterIP; the mesh's sidecars send to it over mTLS), with the ports
  * Istio's egress-gateway tasks use (80 for TLS origination, 443 for passthrough).
  */
-export function egressGatewayValues(cfg: IstioConfig, egress: EgressGatewaySettings): GatewayValues {
+export function egressGatewayValues(cfg: ControlPlaneSettings, egress: EgressGatewaySettings): GatewayValues {
     const ingress = gatewayValues(cfg);
     const port = (name: string, n: number): GatewayServicePort => ({
         name,

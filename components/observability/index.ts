@@ -5,7 +5,6 @@ import { protectChartVolumes, protectOpts } from "../cluster/protection";
 import { Gateway, Telemetry, VirtualService } from "../crds";
 import { GatewayTls, ingressServers } from "../shared/ingress";
 import type { IngressPorts } from "../istio/access";
-import { IstioConfig } from "../istio/config";
 import { MESH_DEFAULT_TELEMETRY, TRACING_PROVIDER, gatewaySelectorLabel, serviceFqdn } from "../shared/names";
 import {
     PLAIN_EXPOSURE,
@@ -43,9 +42,21 @@ export interface ControlPlaneRef {
     rootNamespace: pulumi.Output<string>;
 }
 
+/** The facts about the mesh the addons are wired to. */
+export interface MeshFacts {
+    /** `istio.rootNamespace`: where the addons run. */
+    rootNamespace: string;
+    /** `istio.version`: Grafana's dashboards are taken from this Istio release. */
+    version: string;
+    /** `gateway.name`: the ingress gateway release the UIs are exposed through. */
+    gatewayName: string;
+    /** `mesh.tracing.samplingPercent`, set by the mesh-default Telemetry. */
+    tracingSamplingPercent: number;
+}
+
 export interface ObservabilityArgs {
     config: ObservabilityConfig;
-    istio: IstioConfig;
+    istio: MeshFacts;
     provider: k8s.Provider;
     controlPlane: ControlPlaneRef;
     /** With TLS on, the UIs exposed on named hosts are served over HTTPS with this certificate. */
@@ -192,7 +203,7 @@ export class Observability extends pulumi.ComponentResource {
                         tracing: [
                             {
                                 providers: [{ name: TRACING_PROVIDER }],
-                                randomSamplingPercentage: istio.mesh.tracingSamplingPercent,
+                                randomSamplingPercentage: istio.tracingSamplingPercent,
                             },
                         ],
                     },
@@ -230,7 +241,7 @@ export class Observability extends pulumi.ComponentResource {
     private grafanaDashboards(
         name: string,
         cfg: ObservabilityConfig,
-        istio: IstioConfig,
+        istio: MeshFacts,
         namespace: pulumi.Output<string>,
         k8sOpts: pulumi.CustomResourceOptions,
     ): pulumi.Resource[] {
@@ -250,7 +261,7 @@ export class Observability extends pulumi.ComponentResource {
                     namespace,
                     labels: { [DASHBOARD_LABEL.key]: DASHBOARD_LABEL.value },
                 },
-                data: dashboardUrlFiles(istio.primary.version, cfg.grafana.dashboardsSource),
+                data: dashboardUrlFiles(istio.version, cfg.grafana.dashboardsSource),
             },
             k8sOpts,
         );
@@ -436,7 +447,7 @@ export class Observability extends pulumi.ComponentResource {
     private expose(
         name: string,
         cfg: ObservabilityConfig,
-        istio: IstioConfig,
+        istio: MeshFacts,
         namespace: pulumi.Output<string>,
         k8sOpts: pulumi.CustomResourceOptions,
         ready: pulumi.Resource[],
@@ -448,7 +459,7 @@ export class Observability extends pulumi.ComponentResource {
             return;
         }
         const hosts = exposedHosts(cfg);
-        const selector = { istio: gatewaySelectorLabel(istio.gateway.name) };
+        const selector = { istio: gatewaySelectorLabel(istio.gatewayName) };
         const secure = tls ? httpsHosts(cfg) : [];
         const spec =
             tls && secure.length > 0

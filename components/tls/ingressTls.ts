@@ -13,8 +13,11 @@ import {
     waitsForCertificate,
 } from "./specs";
 
+/** The `tls.*` settings IngressTls reads (`enabled` and the production checks stay in config). */
+export type IngressTlsSettings = Pick<TlsConfig, "hosts" | "issuer" | "httpsRedirect" | "certManager">;
+
 export interface IngressTlsArgs {
-    config: TlsConfig;
+    config: IngressTlsSettings;
     provider: k8s.Provider;
     /** Namespace of the ingress gateway, where Istio reads `credentialName` Secrets from. */
     gatewayNamespace: pulumi.Input<string>;

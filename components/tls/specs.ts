@@ -147,7 +147,7 @@ export function issuerPlan(issuer: IssuerConfig): IssuerPlan {
 }
 
 /** The certificate the ingress gateway serves, for every configured host. */
-export function ingressCertificateSpec(cfg: TlsConfig, issuerRef: IssuerRef): CertificateSpec {
+export function ingressCertificateSpec(cfg: Pick<TlsConfig, "hosts">, issuerRef: IssuerRef): CertificateSpec {
     return {
         secretName: INGRESS_CERT_SECRET,
         dnsNames: [...cfg.hosts],
