@@ -1,0 +1,81 @@
+/**
+ * The shape every observability addon has: a name (its `observability.<name>` config section and
+ * its UI), whether the stack enables it, and what it builds from one small context. The
+ * Observability component only iterates the registry (./addons), so a new addon is one module
+ * there plus its config keys.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { GatewayTls } from "../shared/ingress";
+import type { UiExposure } from "./access";
+import type { ChartSource, ObservabilityConfig } from "./config";
+
+/** The facts about the mesh the addons are wired to. */
+export interface MeshFacts {
+    /** `istio.rootNamespace`: where the addons run. */
+    rootNamespace: string;
+    /** `istio.version`: Grafana's dashboards are taken from this Istio release. */
+    version: string;
+    /** `gateway.name`: the ingress gateway release the UIs are exposed through. */
+    gatewayName: string;
+    /** `mesh.tracing.samplingPercent`, set by the mesh-default Telemetry. */
+    tracingSamplingPercent: number;
+}
+
+/** What an addon hands the component (and so the stack outputs). */
+export interface AddonOutputs {
+    /** Grafana admin credentials (the password is a Pulumi secret). */
+    grafanaAdmin?: { user: string; password: pulumi.Output<string> };
+    /** Kiali login tokens by viewer name (token strategy); each is a Pulumi secret. */
+    kialiViewerTokens?: Record<string, pulumi.Output<string>>;
+}
+
+/** What the addons share: naming, placement, provider, settings, and the chart factory. */
+export interface AddonContext {
+    /** The component's name; children are `${name}-<role>`. */
+    name: string;
+    /** The Observability component, parent of every child. */
+    parent: pulumi.Resource;
+    /** `{ parent, provider }` for Kubernetes children. */
+    k8sOpts: pulumi.CustomResourceOptions;
+    /** The root namespace's name, as configured (for URLs and commands). */
+    ns: string;
+    /** The root namespace, once the control plane created it. */
+    namespace: pulumi.Output<string>;
+    /** Istio is serving (CRDs, webhooks) once these exist. */
+    ready: pulumi.Resource[];
+    /** `cluster.protect`: protect the data volumes. */
+    protect: boolean;
+    /** Whether the credential Secrets are created here (not when manifests go to a directory). */
+    createSecrets: boolean;
+    /** Every addon's settings: an addon links to the others (Kiali to Grafana and Jaeger). */
+    config: ObservabilityConfig;
+    mesh: MeshFacts;
+    /** How the exposed UIs are reached through the ingress gateway. */
+    exposure: UiExposure;
+    /** With TLS on, the certificate the exposed UIs are served with. */
+    tls?: GatewayTls;
+    /** The Kiali OIDC client secret, when the Secrets are created here. */
+    kialiOidcClientSecret?: pulumi.Output<string>;
+    /** Resources earlier addons made for later ones (Kiali mounts Grafana's admin Secret). */
+    shared: { grafanaAdminSecret?: k8s.core.v1.Secret };
+    /**
+     * An addon chart: a fixed release name (the Services Kiali and Grafana are pointed at derive
+     * from it), in the root namespace, from its pinned source, named `${name}-<role>`.
+     */
+    chart(
+        role: string,
+        release: string,
+        chart: string,
+        source: ChartSource,
+        values: object,
+        dependsOn?: pulumi.Resource[],
+    ): k8s.helm.v4.Chart;
+}
+
+export interface Addon {
+    /** The `observability.<name>` config section, and the UI's name in the access outputs. */
+    name: string;
+    enabled(cfg: ObservabilityConfig): boolean;
+    build(ctx: AddonContext): AddonOutputs | void;
+}
