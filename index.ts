@@ -13,7 +13,7 @@ import {
     ingressPorts,
     kubectlCommand,
 } from "./components/istio";
-import { Observability } from "./components/observability";
+import { Observability, meshFacts } from "./components/observability";
 import { uiAccessOutputs } from "./components/observability/access";
 import { revisionName } from "./components/shared/names";
 import { IngressTls, httpsUrls } from "./components/tls";
@@ -68,12 +68,7 @@ export = () => {
     const observability = cfg.observability.enabled
         ? new Observability("observability", {
               config: cfg.observability,
-              istio: {
-                  rootNamespace: cfg.istio.rootNamespace,
-                  version: cfg.istio.primary.version,
-                  gatewayName: cfg.istio.gateway.name,
-                  tracingSamplingPercent: cfg.istio.mesh.tracingSamplingPercent,
-              },
+              istio: meshFacts(cfg.istio),
               protect: cfg.cluster.protect,
               provider: cluster.provider,
               controlPlane: mesh,

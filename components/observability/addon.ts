@@ -6,6 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { IstioConfig } from "../istio/config";
 import type { GatewayTls } from "../shared/ingress";
 import type { UiExposure } from "./access";
 import type { ChartSource, ObservabilityConfig } from "./config";
@@ -20,6 +21,18 @@ export interface MeshFacts {
     gatewayName: string;
     /** `mesh.tracing.samplingPercent`, set by the mesh-default Telemetry. */
     tracingSamplingPercent: number;
+}
+
+/** The {@link MeshFacts} of the validated `istio.*`, `gateway.*` and `mesh.*` settings. */
+export function meshFacts(
+    istio: Pick<IstioConfig, "rootNamespace" | "primary" | "gateway" | "mesh">,
+): MeshFacts {
+    return {
+        rootNamespace: istio.rootNamespace,
+        version: istio.primary.version,
+        gatewayName: istio.gateway.name,
+        tracingSamplingPercent: istio.mesh.tracingSamplingPercent,
+    };
 }
 
 /** What an addon hands the component (and so the stack outputs). */

@@ -13,6 +13,7 @@ export type { ObservabilityConfig } from "./config";
 export { UIS, exposedHosts, httpsHosts } from "./access";
 export type { Ui, UiAccess } from "./access";
 export type { Addon, AddonContext, AddonOutputs, MeshFacts } from "./addon";
+export { meshFacts } from "./addon";
 export { ADDONS, UI_GATEWAY } from "./addons";
 
 /** What this component needs from the control plane. */

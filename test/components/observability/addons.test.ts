@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { UIS, uiTarget } from "../../../components/observability/access";
-import { ADDONS, Addon, Observability } from "../../../components/observability";
+import { ADDONS, Addon, Observability, meshFacts } from "../../../components/observability";
 import { readStackConfig } from "../../../config";
 import { declaredPaths } from "../../../config/project";
 import { Evaluation, evaluate } from "../../../tools/lib/mockRuntime";
@@ -16,12 +16,7 @@ function observabilityWith(addons: readonly Addon[]): Promise<Evaluation> {
         const cfg = readStackConfig();
         new Observability("observability", {
             config: cfg.observability,
-            istio: {
-                rootNamespace: cfg.istio.rootNamespace,
-                version: cfg.istio.primary.version,
-                gatewayName: cfg.istio.gateway.name,
-                tracingSamplingPercent: cfg.istio.mesh.tracingSamplingPercent,
-            },
+            istio: meshFacts(cfg.istio),
             provider: new k8s.Provider("k8s", {}),
             controlPlane: { ready: [], rootNamespace: pulumi.output(cfg.istio.rootNamespace) },
             addons,
