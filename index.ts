@@ -14,7 +14,7 @@ import {
     kubectlCommand,
 } from "./components/istio";
 import { Observability, meshFacts } from "./components/observability";
-import { uiAccessOutputs } from "./components/observability/access";
+import { uiAccessOutputs } from "./components/observability/outputs";
 import { revisionName } from "./components/shared/names";
 import { IngressTls, httpsUrls } from "./components/tls";
 import { readStackConfig, readStackSecrets } from "./config";

@@ -3,7 +3,7 @@
  * exposed through the ingress gateway on a named host, its public URL. Pure, so the commands in the
  * stack outputs can be checked against the Services that exist.
  */
-import { GatewayAccess, IngressPorts, ingressOrigin, onGateway } from "../istio/access";
+import { IngressPorts, ingressOrigin } from "../istio/access";
 import { ObservabilityConfig } from "./config";
 import { GRAFANA, JAEGER, JAEGER_SERVICES, KIALI, PROMETHEUS, jaegerQueryHttpPort } from "./endpoints";
 
@@ -152,82 +152,5 @@ export function httpsHosts(cfg: ObservabilityConfig): string[] {
     return exposedHosts(cfg).filter((h) => !h.includes("*"));
 }
 
-/** How to log in to a UI, for the stack outputs and `npm run ui`. */
-export interface LoginContext {
-    /** The Pulumi stack, for the exact `pulumi stack output` commands. */
-    stack: string;
-    /** Whether the program created the credential Secrets (not when manifests go to a directory). */
-    secretsCreated: boolean;
-    /** `kubectl` with the stack's kubeconfig and context. */
-    kubectl: string;
-}
-
-/** A UI's access as the stack outputs show it: with the stack's kubectl context and the login. */
-export interface UiAccessOutput extends UiAccess {
-    /** Namespace of the Service. */
-    namespace: string;
-    /** How to log in (Kiali and Grafana): a command printing the credential, or a note. */
-    login?: string;
-}
-
-/** The login note of Kiali or Grafana, following how each is configured. */
-export function uiLogin(cfg: ObservabilityConfig, ns: string, ui: Ui, ctx: LoginContext): string | undefined {
-    const stack = ctx.stack;
-    if (ui === "kiali") {
-        const k = cfg.kiali;
-        switch (k.strategy) {
-            case "anonymous":
-                return "no login: auth.strategy is anonymous";
-            case "openid":
-                return (
-                    `log in with your OpenID account at ${k.openid?.issuerUri ?? "the issuer"} (client ${k.openid?.clientId ?? ""}); ` +
-                    (k.openid?.disableRbac
-                        ? "every user sees every namespace (openid.disableRbac)"
-                        : "Kubernetes RBAC for your user decides what you see")
-                );
-            case "token":
-                return k.viewers.length > 0
-                    ? `paste a viewer token (${k.viewers.join(", ")}) from: pulumi stack output kialiViewerTokens --stack ${stack} --show-secrets`
-                    : `no viewer tokens in this stack: add one with pulumi config set --path 'observability.kiali.auth.viewers[0]' VIEWER --stack ${stack}, ` +
-                          `run npm run up -- ${stack}, then paste the token from: pulumi stack output kialiViewerTokens --stack ${stack} --show-secrets`;
-        }
-    }
-    if (ui === "grafana") {
-        const anonymous = cfg.grafana.anonymous ? "viewing needs no login; " : "";
-        return ctx.secretsCreated
-            ? `${anonymous}user ${GRAFANA.adminUser}, password from: pulumi stack output grafanaAdmin --stack ${stack} --show-secrets`
-            : `${anonymous}user ${GRAFANA.adminUser}, password from: ${ctx.kubectl} -n ${ns} get secret ${GRAFANA.adminSecret} -o jsonpath='{.data.${GRAFANA.passwordKey}}' | base64 -d`;
-    }
-    return undefined;
-}
-
-/**
- * The UIs' access for the stack outputs: port-forwards with the stack's kubectl context, a public
- * URL for a UI exposed on "*" (the gateway's own address, as {@link onGateway} gives it), and the
- * login of Kiali and Grafana.
- */
-export function uiAccessOutputs(
-    access: Partial<Record<Ui, UiAccess>>,
-    cfg: ObservabilityConfig,
-    ns: string,
-    gateway: GatewayAccess,
-    ctx: LoginContext,
-): Partial<Record<Ui, UiAccessOutput>> {
-    const out: Partial<Record<Ui, UiAccessOutput>> = {};
-    for (const ui of UIS) {
-        const a = access[ui];
-        if (!a) {
-            continue;
-        }
-        const wildcard = ui !== "prometheus" && cfg[ui].ingress.enabled && cfg[ui].ingress.host.includes("*");
-        const login = uiLogin(cfg, ns, ui, ctx);
-        out[ui] = {
-            ...a,
-            namespace: ns,
-            portForward: `${ctx.kubectl} -n ${ns} port-forward svc/${a.service} ${a.localPort}:${a.servicePort}`,
-            ...(a.publicUrl === undefined && wildcard ? { publicUrl: onGateway(gateway, a.path) } : {}),
-            ...(login !== undefined ? { login } : {}),
-        };
-    }
-    return out;
-}
+// Where they were before the addons' login notes moved to their modules (tools/ui.ts reads them here).
+export type { LoginContext, UiAccessOutput } from "./outputs";

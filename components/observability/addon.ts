@@ -86,9 +86,21 @@ export interface AddonContext {
     ): k8s.helm.v4.Chart;
 }
 
+/** How to log in to a UI, for the stack outputs and `npm run ui`. */
+export interface LoginContext {
+    /** The Pulumi stack, for the exact `pulumi stack output` commands. */
+    stack: string;
+    /** Whether the program created the credential Secrets (not when manifests go to a directory). */
+    secretsCreated: boolean;
+    /** `kubectl` with the stack's kubeconfig and context. */
+    kubectl: string;
+}
+
 export interface Addon {
     /** The `observability.<name>` config section, and the UI's name in the access outputs. */
     name: string;
     enabled(cfg: ObservabilityConfig): boolean;
     build(ctx: AddonContext): AddonOutputs | void;
+    /** How to log in to its UI, for the stack outputs and `npm run ui` (none: no login). */
+    login?(cfg: ObservabilityConfig, ns: string, ctx: LoginContext): string | undefined;
 }

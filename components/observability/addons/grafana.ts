@@ -77,4 +77,11 @@ export const grafana: Addon = {
         );
         return out;
     },
+    login(cfg, ns, ctx) {
+        const stack = ctx.stack;
+        const anonymous = cfg.grafana.anonymous ? "viewing needs no login; " : "";
+        return ctx.secretsCreated
+            ? `${anonymous}user ${GRAFANA.adminUser}, password from: pulumi stack output grafanaAdmin --stack ${stack} --show-secrets`
+            : `${anonymous}user ${GRAFANA.adminUser}, password from: ${ctx.kubectl} -n ${ns} get secret ${GRAFANA.adminSecret} -o jsonpath='{.data.${GRAFANA.passwordKey}}' | base64 -d`;
+    },
 };

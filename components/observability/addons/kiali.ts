@@ -131,4 +131,24 @@ export const kiali: Addon = {
         }
         return { kialiViewerTokens };
     },
+    login(cfg, _ns, ctx) {
+        const stack = ctx.stack;
+        const k = cfg.kiali;
+        switch (k.strategy) {
+            case "anonymous":
+                return "no login: auth.strategy is anonymous";
+            case "openid":
+                return (
+                    `log in with your OpenID account at ${k.openid?.issuerUri ?? "the issuer"} (client ${k.openid?.clientId ?? ""}); ` +
+                    (k.openid?.disableRbac
+                        ? "every user sees every namespace (openid.disableRbac)"
+                        : "Kubernetes RBAC for your user decides what you see")
+                );
+            case "token":
+                return k.viewers.length > 0
+                    ? `paste a viewer token (${k.viewers.join(", ")}) from: pulumi stack output kialiViewerTokens --stack ${stack} --show-secrets`
+                    : `no viewer tokens in this stack: add one with pulumi config set --path 'observability.kiali.auth.viewers[0]' VIEWER --stack ${stack}, ` +
+                          `run npm run up -- ${stack}, then paste the token from: pulumi stack output kialiViewerTokens --stack ${stack} --show-secrets`;
+        }
+    },
 };

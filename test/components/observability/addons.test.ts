@@ -1,7 +1,11 @@
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { UIS, uiTarget } from "../../../components/observability/access";
+import { UIS, accessAll, uiTarget } from "../../../components/observability/access";
+import { uiAccessOutputs } from "../../../components/observability/outputs";
+import { parseObservabilityConfig } from "../../../components/observability/config";
+import { ConfigReader } from "../../../config/reader";
+import { rawConfig } from "../../support/stacks";
 import { ADDONS, Addon, Observability, meshFacts } from "../../../components/observability";
 import { readStackConfig } from "../../../config";
 import { declaredPaths } from "../../../config/project";
@@ -94,5 +98,33 @@ describe("components/observability/addons: the addon registry", () => {
             before,
         );
         assert.ok(before.length > 0);
+    });
+
+    it("takes each UI's login note from its addon", () => {
+        const cfg = parseObservabilityConfig(new ConfigReader(rawConfig("dev")));
+        const ns = "istio-system";
+        const gateway = { url: "http://localhost:8080", howTo: "" };
+        const ctx = { stack: "dev", secretsCreated: true, kubectl: "kubectl" };
+        const access = accessAll(cfg, ns);
+        const withLogin = (ui: string): Addon => ({
+            name: ui,
+            enabled: () => true,
+            build: () => undefined,
+            login: () => `log in to ${ui}`,
+        });
+        const outputs = uiAccessOutputs(access, cfg, ns, gateway, ctx, UIS.map(withLogin));
+        assert.ok(Object.keys(outputs).length > 0);
+        for (const [ui, out] of Object.entries(outputs)) {
+            assert.strictEqual(out.login, `log in to ${ui}`);
+        }
+        const none = uiAccessOutputs(access, cfg, ns, gateway, ctx, []);
+        assert.ok(Object.values(none).every((o) => o.login === undefined));
+        const registry = uiAccessOutputs(access, cfg, ns, gateway, ctx);
+        for (const addon of ADDONS) {
+            const out = registry[addon.name as keyof typeof registry];
+            if (out) {
+                assert.strictEqual(out.login, addon.login?.(cfg, ns, ctx), addon.name);
+            }
+        }
     });
 });
