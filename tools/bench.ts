@@ -160,7 +160,7 @@ export function benchMain(args: ParsedCli, io: Io): number {
             ]),
         ),
     );
-    const appGrowth = judgeGrowth(APPLICATION_COUNTS, appTimes);
+    const appGrowth = judgeGrowth(APPLICATION_COUNTS, appTimes, "application");
     io.out(`growth: ${appGrowth.text}`);
     const largest = appTimes[appTimes.length - 1];
     const appsFast = largest < 3000;

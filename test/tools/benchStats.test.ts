@@ -42,6 +42,8 @@ describe("bench statistics", () => {
         assert.strictEqual(v.growth, "linear", v.text);
         assert.ok(Math.abs(v.slope - 0.8) < 0.05, v.text);
         assert.match(v.text, /^linear: 0\.\d\d ± 0\.\d\d ms per namespace/);
+        // The applications row is judged by the same fit, in its own unit.
+        assert.match(judgeGrowth(XS, ys, "application").text, /ms per application \(95%\)/);
     });
 
     it("calls quadratic growth superlinear", () => {

@@ -91,7 +91,7 @@ export const MAX_CURVATURE = 0.25;
  * up to the largest count; superlinear when a significant quadratic term explains more; otherwise
  * the numbers are noise and nothing is claimed.
  */
-export function judgeGrowth(xs: number[], ys: number[]): GrowthVerdict {
+export function judgeGrowth(xs: number[], ys: number[], unit = "namespace"): GrowthVerdict {
     const lin = polyFit(xs, ys, 1);
     const quad = polyFit(xs, ys, 2);
     const slope = lin.coef[1];
@@ -101,14 +101,14 @@ export function judgeGrowth(xs: number[], ys: number[]): GrowthVerdict {
     const curvature = growthTo > 0 ? (quad.coef[2] * nMax ** 2) / growthTo : 0;
     const quadSignificant = quad.coef[2] - t95(quad.dof) * quad.se[2] > 0;
     const ms = (v: number) => v.toFixed(2);
-    const fitted = `${ms(slope)} ± ${ms(slopeCi)} ms per namespace (95%), residual sd ${ms(lin.sigma)} ms`;
+    const fitted = `${ms(slope)} ± ${ms(slopeCi)} ms per ${unit} (95%), residual sd ${ms(lin.sigma)} ms`;
     if (quadSignificant && curvature > MAX_CURVATURE) {
         return {
             growth: "superlinear",
             slope,
             slopeCi,
             curvature,
-            text: `superlinear: the quadratic term explains ${(curvature * 100).toFixed(0)}% of the growth to ${nMax} namespaces (${fitted})`,
+            text: `superlinear: the quadratic term explains ${(curvature * 100).toFixed(0)}% of the growth to ${nMax} ${unit}s (${fitted})`,
         };
     }
     if (!(slope - slopeCi > 0)) {
