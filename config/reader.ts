@@ -478,7 +478,8 @@ export function closest(key: string, candidates: readonly string[]): string | un
     return best !== undefined && bestScore <= tolerance(best) ? best : undefined;
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance, for "did you mean" hints. */
+export function editDistance(a: string, b: string): number {
     const row = Array.from({ length: b.length + 1 }, (_, j) => j);
     for (let i = 1; i <= a.length; i++) {
         let prev = row[0];

@@ -7,7 +7,7 @@
  * Pulumi.yaml; the defaults of its optional keys are written once, here ({@link DEFAULTS}), and
  * documented in docs/applications.md.
  */
-import { ConfigReader, DNS_LABEL, QUANTITY, show } from "../../config/reader";
+import { ConfigReader, DNS_LABEL, QUANTITY, editDistance, show } from "../../config/reader";
 import { dnsNameProblem } from "../tls/hosts";
 import { egressName } from "./egress";
 import {
@@ -962,20 +962,6 @@ function closest(key: string, candidates: readonly string[]): string | undefined
         }
     }
     return best !== undefined && bestScore <= Math.max(3, Math.floor(key.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        let prev = row[0];
-        row[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const tmp = row[j];
-            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-            prev = tmp;
-        }
-    }
-    return row[b.length];
 }
 
 /**
