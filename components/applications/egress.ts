@@ -37,35 +37,50 @@ export function egressName(host: string): string {
     return host.replace(/^\*\./, "wildcard.").replace(/[^a-z0-9]+/g, "-");
 }
 
-export function egressObjects(e: EgressSpec): EgressObjects {
-    if (e.tls === "passthrough") {
-        return {
-            serviceEntry: {
-                name: e.name,
-                spec: {
-                    hosts: [e.host],
-                    exportTo: LOCAL_ONLY,
-                    location: "MESH_EXTERNAL",
-                    resolution: "DNS",
-                    ports: [{ number: e.port, name: "tls", protocol: "TLS" }],
-                },
-            },
-        };
-    }
+/**
+ * The host registered with the mesh: its TLS port for passthrough, or plain HTTP on port 80 plus
+ * its TLS port when the mesh originates TLS.
+ */
+function serviceEntry(e: EgressSpec, exportTo: string[]): EgressObjects["serviceEntry"] {
     return {
-        serviceEntry: {
-            name: e.name,
-            spec: {
-                hosts: [e.host],
-                exportTo: LOCAL_ONLY,
-                location: "MESH_EXTERNAL",
-                resolution: "DNS",
-                ports: [
-                    { number: EGRESS_HTTP_PORT, name: "http", protocol: "HTTP" },
-                    { number: e.port, name: "https", protocol: "HTTPS" },
-                ],
+        name: e.name,
+        spec: {
+            hosts: [e.host],
+            exportTo,
+            location: "MESH_EXTERNAL",
+            resolution: "DNS",
+            ports:
+                e.tls === "passthrough"
+                    ? [{ number: e.port, name: "tls", protocol: "TLS" }]
+                    : [
+                          { number: EGRESS_HTTP_PORT, name: "http", protocol: "HTTP" },
+                          { number: e.port, name: "https", protocol: "HTTPS" },
+                      ],
+        },
+    };
+}
+
+/** TLS opened to the host's TLS port; the server certificate is verified against the system CAs. */
+function originateTls(e: EgressSpec, exportTo: string[]): NonNullable<EgressObjects["destinationRule"]> {
+    return {
+        name: `originate-tls-for-${e.name}`,
+        spec: {
+            host: e.host,
+            exportTo,
+            trafficPolicy: {
+                loadBalancer: { simple: "ROUND_ROBIN" },
+                portLevelSettings: [{ port: { number: e.port }, tls: { mode: "SIMPLE", sni: e.host } }],
             },
         },
+    };
+}
+
+export function egressObjects(e: EgressSpec): EgressObjects {
+    if (e.tls === "passthrough") {
+        return { serviceEntry: serviceEntry(e, LOCAL_ONLY) };
+    }
+    return {
+        serviceEntry: serviceEntry(e, LOCAL_ONLY),
         virtualService: {
             name: `rewrite-port-for-${e.name}`,
             spec: {
@@ -79,23 +94,7 @@ export function egressObjects(e: EgressSpec): EgressObjects {
                 ],
             },
         },
-        destinationRule: {
-            name: `originate-tls-for-${e.name}`,
-            spec: {
-                host: e.host,
-                exportTo: LOCAL_ONLY,
-                trafficPolicy: {
-                    loadBalancer: { simple: "ROUND_ROBIN" },
-                    portLevelSettings: [
-                        {
-                            port: { number: e.port },
-                            // The server certificate is verified against the proxy's system CAs.
-                            tls: { mode: "SIMPLE", sni: e.host },
-                        },
-                    ],
-                },
-            },
-        },
+        destinationRule: originateTls(e, LOCAL_ONLY),
     };
 }
 
@@ -118,16 +117,7 @@ export function egressGatewayObjects(e: EgressSpec, gw: EgressGatewayRef): Egres
     if (e.tls === "passthrough") {
         const gwPort = GATEWAY_PORTS.https;
         return {
-            serviceEntry: {
-                name: e.name,
-                spec: {
-                    hosts: [e.host],
-                    exportTo: visible,
-                    location: "MESH_EXTERNAL",
-                    resolution: "DNS",
-                    ports: [{ number: e.port, name: "tls", protocol: "TLS" }],
-                },
-            },
+            serviceEntry: serviceEntry(e, visible),
             gateway: {
                 name: gatewayName,
                 spec: {
@@ -167,19 +157,7 @@ export function egressGatewayObjects(e: EgressSpec, gw: EgressGatewayRef): Egres
     }
     const gwPort = GATEWAY_PORTS.http;
     return {
-        serviceEntry: {
-            name: e.name,
-            spec: {
-                hosts: [e.host],
-                exportTo: visible,
-                location: "MESH_EXTERNAL",
-                resolution: "DNS",
-                ports: [
-                    { number: EGRESS_HTTP_PORT, name: "http", protocol: "HTTP" },
-                    { number: e.port, name: "https", protocol: "HTTPS" },
-                ],
-            },
-        },
+        serviceEntry: serviceEntry(e, visible),
         gateway: {
             name: gatewayName,
             spec: {
@@ -229,16 +207,6 @@ export function egressGatewayObjects(e: EgressSpec, gw: EgressGatewayRef): Egres
                 ],
             },
         },
-        destinationRule: {
-            name: `originate-tls-for-${e.name}`,
-            spec: {
-                host: e.host,
-                exportTo: visible,
-                trafficPolicy: {
-                    loadBalancer: { simple: "ROUND_ROBIN" },
-                    portLevelSettings: [{ port: { number: e.port }, tls: { mode: "SIMPLE", sni: e.host } }],
-                },
-            },
-        },
+        destinationRule: originateTls(e, visible),
     };
 }
