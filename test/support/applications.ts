@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { Evaluation } from "../../tools/lib/mockRuntime";
-import { Override, PROJECT_ROOT } from "../../tools/lib/stackFiles";
+import { Override, PROJECT_ROOT, pathOverrides } from "../../tools/lib/stackFiles";
 import { evaluateStack } from "./stacks";
 
 export const SHOP_EXAMPLE = path.join(PROJECT_ROOT, "docs", "examples", "shop.yaml");
@@ -16,18 +16,7 @@ export function shopApplications(edit?: (apps: Record<string, unknown>) => void)
     return apps;
 }
 
-/** One `--config-path --config KEY=VALUE` per leaf, as `pulumi config set --path` would set them. */
-export function pathOverrides(value: unknown, prefix: string): Override[] {
-    if (Array.isArray(value)) {
-        return value.flatMap((v, i) => pathOverrides(v, `${prefix}[${i}]`));
-    }
-    if (value !== null && typeof value === "object") {
-        return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) =>
-            pathOverrides(v, `${prefix}.${k}`),
-        );
-    }
-    return [{ key: prefix, value: String(value) }];
-}
+export { pathOverrides };
 
 /** The whole `applications` section, by path (a section given as one value is refused). */
 export function applicationsOverride(apps: Record<string, unknown> = shopApplications()): Override[] {

@@ -376,3 +376,16 @@ export function parseArgs(argv: string[], flags: string[] = []): CommonArgs {
     }
     return args;
 }
+
+/** One `--config-path --config KEY=VALUE` per leaf, as `pulumi config set --path` would set them. */
+export function pathOverrides(value: unknown, prefix: string): Override[] {
+    if (Array.isArray(value)) {
+        return value.flatMap((v, i) => pathOverrides(v, `${prefix}[${i}]`));
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) =>
+            pathOverrides(v, `${prefix}.${k}`),
+        );
+    }
+    return [{ key: prefix, value: String(value) }];
+}
