@@ -34,4 +34,6 @@ export const ServiceEntry = typed<ServiceEntrySpec>("networking.istio.io/v1", "S
 export const VirtualService = typed<VirtualServiceSpec>("networking.istio.io/v1", "VirtualService");
 export const Telemetry = typed<TelemetrySpec>("telemetry.istio.io/v1", "Telemetry");
 export { Certificate, ClusterIssuer, Issuer } from "./certManager";
+export { GATEWAY_API_VERSION, HTTPRoute, KubernetesGateway, ReferenceGrant } from "./gatewayApi";
+export type { HTTPRouteSpec, KubernetesGatewaySpec, ReferenceGrantSpec } from "./gatewayApi";
 export type { TypedResourceArgs } from "./typed";

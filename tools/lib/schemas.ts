@@ -1,5 +1,5 @@
 /**
- * Validates rendered objects against the Kubernetes, Istio and cert-manager OpenAPI schemas shipped
+ * Validates rendered objects against the Kubernetes, Istio, Gateway API and cert-manager OpenAPI schemas shipped
  * by kubernetes-models. Those packages are ESM-only, so their per-kind modules are imported by file.
  */
 import * as path from "path";
@@ -23,6 +23,9 @@ function modulePath(apiVersion: string, kind: string): string {
     let sub: string;
     if (group.endsWith(".istio.io")) {
         pkg = "@kubernetes-models/istio";
+        sub = `${group}/${version}/${kind}`;
+    } else if (group === "gateway.networking.k8s.io") {
+        pkg = "@kubernetes-models/gateway-api";
         sub = `${group}/${version}/${kind}`;
     } else if (group.endsWith("cert-manager.io")) {
         pkg = "@kubernetes-models/cert-manager";
