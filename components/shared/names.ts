@@ -72,3 +72,15 @@ export function serviceFqdn(name: string, namespace: string): string {
  * its challenge Ingress with it so the ingress gateway answers Let's Encrypt.
  */
 export const ISTIO_INGRESS_CLASS = "istio";
+
+/**
+ * The waypoint of an ambient namespace: a Gateway API `Gateway` of class `istio-waypoint`, named
+ * as `istioctl waypoint apply` names it, and enrolled with the `istio.io/use-waypoint` label
+ * (Istio docs, "Configure waypoint proxies"). Routing (HTTPRoutes) and L7 access policies
+ * (`targetRefs`) in that namespace refer to it by this name.
+ */
+export const WAYPOINT = {
+    name: "waypoint",
+    gatewayClassName: "istio-waypoint",
+    useLabel: "istio.io/use-waypoint",
+} as const;
