@@ -42,11 +42,16 @@ export = () => {
         gatewayStatus: cfg.cluster.renderYamlTo === undefined,
         namespaces: [
             ...cfg.istio.namespaces,
-            ...(cfg.bookinfo.enabled ? [cfg.bookinfo.namespace] : []).map((name) => ({
-                name,
+            ...(cfg.bookinfo.enabled ? [cfg.bookinfo] : []).map((b) => ({
+                name: b.namespace,
                 revision: cfg.istio.primary.revision,
+                dataPlane: b.dataPlane,
             })),
-            ...cfg.applications.map((app) => ({ name: app.namespace, revision: cfg.istio.primary.revision })),
+            ...cfg.applications.map((app) => ({
+                name: app.namespace,
+                revision: cfg.istio.primary.revision,
+                dataPlane: app.dataPlane,
+            })),
         ],
     });
 

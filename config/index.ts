@@ -153,14 +153,16 @@ export function parseStackConfig(raw: RawConfig, stack: string, opts: ParseOptio
     const project = readProjectFile();
     const r = new ConfigReader(raw, { explicit: opts.explicit ?? differingFromDefaults(raw, project) });
     keyIssues(r, raw, project);
+    const cluster = parseClusterConfig(r);
+    const istio = parseIstioConfig(r);
     const config: StackConfig = {
         stack,
-        cluster: parseClusterConfig(r),
-        istio: parseIstioConfig(r),
+        cluster,
+        istio,
         observability: parseObservabilityConfig(r),
-        bookinfo: parseBookinfoConfig(r),
+        bookinfo: parseBookinfoConfig(r, istio.dataPlane),
         tls: parseTlsConfig(r),
-        applications: parseApplicationsConfig(r),
+        applications: parseApplicationsConfig(r, istio.dataPlane),
     };
     r.rejectUnknownKeys(knownSections(project));
     for (const issue of namespaceIssues(ownedNamespaces(config).filter((ns) => !r.hasIssue(ns.key)))) {

@@ -1,16 +1,39 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AuthorizationPolicy, DestinationRule, Gateway, ServiceEntry, VirtualService } from "../crds";
+import {
+    AuthorizationPolicy,
+    DestinationRule,
+    Gateway,
+    HTTPRoute,
+    KubernetesGateway,
+    ServiceEntry,
+    VirtualService,
+} from "../crds";
 import type { GatewayTls } from "../shared/ingress";
-import { gatewaySelectorLabel } from "../shared/names";
+import { WAYPOINT, gatewaySelectorLabel } from "../shared/names";
 import { dnsNameCovers } from "../tls/hosts";
 import { accessPolicies } from "./access";
 import { EgressGatewayRef, egressGatewayObjects, egressObjects } from "./egress";
-import { ANONYMOUS, ApplicationRouteRow, RouteRow, explainRoutes } from "./explain";
+import {
+    ANONYMOUS,
+    ApplicationRouteRow,
+    RouteRow,
+    ServiceObject,
+    explainHttpRoutes,
+    explainRoutes,
+} from "./explain";
+import { WAYPOINT_LABELS, ambientRouting, waypointSpec } from "./gamma";
 import { gatewayName, gatewaySpec, ingressHosts, ingressRouteName, ingressRouteSpec } from "./ingress";
 import { ApplicationSpec } from "./model";
 import { routingObjects } from "./routing";
-import { deploymentArgs, serviceAccountArgs, serviceAccounts, serviceArgs } from "./workloads";
+import {
+    deploymentArgs,
+    serviceAccountArgs,
+    serviceAccounts,
+    serviceArgs,
+    serviceSelector,
+    versionServiceArgs,
+} from "./workloads";
 
 export interface ApplicationArgs {
     provider: k8s.Provider;
@@ -43,8 +66,9 @@ export function servedTlsHosts(hosts: readonly string[], certificateHosts: reado
 
 /**
  * One application in the mesh from its description: per service a ServiceAccount per identity, a
- * Deployment per version and a Service; a DestinationRule (subsets, resilience) and a
- * VirtualService (routes) per HTTP service; the zero-trust AuthorizationPolicies derived from who
+ * Deployment per version and a Service; with sidecars a DestinationRule (subsets, resilience) and
+ * a VirtualService (routes) per HTTP service, in ambient mode per-version Services, HTTPRoutes and
+ * a waypoint instead; the zero-trust AuthorizationPolicies derived from who
  * calls whom; ServiceEntries for its egress; its route on the shared ingress gateway; and the
  * route-explainer table read back from the generated objects.
  */
@@ -73,7 +97,8 @@ export class Application extends pulumi.ComponentResource {
         }
         const deployments = new Map<string, k8s.apps.v1.Deployment[]>();
         for (const s of app.services) {
-            // Injected workloads: the sidecar injector must be serving before their pods exist.
+            // The sidecar injector must be serving before their pods exist (in ambient mode: the
+            // CNI agent and ztunnel, which capture their traffic).
             deployments.set(
                 s.name,
                 s.versions.map(
@@ -86,32 +111,14 @@ export class Application extends pulumi.ComponentResource {
                 ),
             );
         }
-        for (const s of app.services) {
-            new k8s.core.v1.Service(`${name}-svc-${s.name}`, serviceArgs(s, ns), base);
+        if (app.dataPlane === "ambient") {
+            this.routes = this.ambientRouting(name, args, deployments);
+        } else {
+            for (const s of app.services) {
+                new k8s.core.v1.Service(`${name}-svc-${s.name}`, serviceArgs(s, ns), base);
+            }
+            this.routes = this.sidecarRouting(name, args, deployments);
         }
-
-        // Routing: one DestinationRule and one VirtualService per HTTP service. A VirtualService
-        // waits for its DestinationRule and for the versions it routes to, so a switch never sends
-        // traffic to a subset or a version that does not exist yet.
-        const routing = routingObjects(app.name, app.services);
-        for (const { service, destinationRule, virtualService } of routing) {
-            const dr = new DestinationRule(
-                `${name}-dr-${service}`,
-                { metadata: { name: service, namespace: ns }, spec: destinationRule },
-                afterIstio,
-            );
-            new VirtualService(
-                `${name}-vs-${service}`,
-                { metadata: { name: service, namespace: ns }, spec: virtualService },
-                { ...base, dependsOn: [...args.controlPlaneReady, dr, ...(deployments.get(service) ?? [])] },
-            );
-        }
-        this.routes = explainRoutes(
-            routing.map((s) => ({ spec: s.virtualService })),
-            routing.map((s) => ({ spec: s.destinationRule })),
-            app.profiles ?? [ANONYMOUS],
-            true,
-        );
         this.table = this.routes.map((r) => ({ application: app.name, ...r }));
 
         if (app.ingress !== undefined) {
@@ -218,5 +225,118 @@ export class Application extends pulumi.ComponentResource {
 
         this.namespace = ns;
         this.registerOutputs({ namespace: ns, routes: this.routes });
+    }
+    /**
+     * Sidecar routing: one DestinationRule and one VirtualService per HTTP service. A
+     * VirtualService waits for its DestinationRule and for the versions it routes to, so a switch
+     * never sends traffic to a subset or a version that does not exist yet.
+     */
+    private sidecarRouting(
+        name: string,
+        args: ApplicationArgs,
+        deployments: ReadonlyMap<string, k8s.apps.v1.Deployment[]>,
+    ): RouteRow[] {
+        const app = args.spec;
+        const ns = args.namespace;
+        const base = { parent: this, provider: args.provider };
+        const routing = routingObjects(app.name, app.services);
+        for (const { service, destinationRule, virtualService } of routing) {
+            const dr = new DestinationRule(
+                `${name}-dr-${service}`,
+                { metadata: { name: service, namespace: ns }, spec: destinationRule },
+                { ...base, dependsOn: args.controlPlaneReady },
+            );
+            new VirtualService(
+                `${name}-vs-${service}`,
+                { metadata: { name: service, namespace: ns }, spec: virtualService },
+                { ...base, dependsOn: [...args.controlPlaneReady, dr, ...(deployments.get(service) ?? [])] },
+            );
+        }
+        return explainRoutes(
+            routing.map((s) => ({ spec: s.virtualService })),
+            routing.map((s) => ({ spec: s.destinationRule })),
+            app.profiles ?? [ANONYMOUS],
+            true,
+        );
+    }
+
+    /**
+     * Ambient routing (applications/gamma.ts): per HTTP service a Service per version; for a
+     * routed service an HTTPRoute bound to its Service (GAMMA), applied by the namespace's
+     * waypoint, which the Service is enrolled in with `istio.io/use-waypoint`. The waypoint
+     * waits for the control plane's `ready` (istiod, ztunnel and the Gateway API CRDs it is an
+     * object of); an enrolled Service waits for the waypoint, so that its traffic is never sent to
+     * a waypoint that does not exist; an HTTPRoute waits for its backends.
+     */
+    private ambientRouting(
+        name: string,
+        args: ApplicationArgs,
+        deployments: ReadonlyMap<string, k8s.apps.v1.Deployment[]>,
+    ): RouteRow[] {
+        const app = args.spec;
+        const ns = args.namespace;
+        const base = { parent: this, provider: args.provider };
+        const afterIstio = { ...base, dependsOn: args.controlPlaneReady };
+        const routing = ambientRouting(app.services);
+        const waypoint = routing.some((r) => r.waypoint)
+            ? new KubernetesGateway(
+                  `${name}-waypoint`,
+                  {
+                      metadata: { name: WAYPOINT.name, namespace: ns, labels: { ...WAYPOINT_LABELS } },
+                      spec: waypointSpec(),
+                  },
+                  afterIstio,
+              )
+            : undefined;
+        const serviceObjects: ServiceObject[] = [];
+        for (const s of app.services) {
+            const r = routing.find((x) => x.service === s.name);
+            const enrol = r?.waypoint === true && waypoint !== undefined;
+            new k8s.core.v1.Service(
+                `${name}-svc-${s.name}`,
+                serviceArgs(s, ns, enrol ? { [WAYPOINT.useLabel]: WAYPOINT.name } : {}),
+                enrol ? { ...base, dependsOn: [waypoint] } : base,
+            );
+            serviceObjects.push({ metadata: { name: s.name }, spec: { selector: serviceSelector(s) } });
+            const backends = (r?.versionServices ?? []).map((v) => {
+                serviceObjects.push({
+                    metadata: { name: v.name },
+                    spec: { selector: serviceSelector(s, v.version) },
+                });
+                return new k8s.core.v1.Service(
+                    `${name}-svc-${v.name}`,
+                    versionServiceArgs(s, v, ns),
+                    base,
+                );
+            });
+            for (const dr of r?.destinationRules ?? []) {
+                new DestinationRule(
+                    `${name}-dr-${dr.name}`,
+                    { metadata: { name: dr.name, namespace: ns }, spec: dr.spec },
+                    afterIstio,
+                );
+            }
+            if (r?.httpRoute !== undefined) {
+                new HTTPRoute(
+                    `${name}-route-${s.name}`,
+                    { metadata: { name: s.name, namespace: ns }, spec: r.httpRoute },
+                    {
+                        ...base,
+                        dependsOn: [
+                            ...args.controlPlaneReady,
+                            ...(waypoint ? [waypoint] : []),
+                            ...backends,
+                            ...(deployments.get(s.name) ?? []),
+                        ],
+                    },
+                );
+            }
+        }
+        return explainHttpRoutes(
+            routing.flatMap((r) => (r.httpRoute ? [{ spec: r.httpRoute }] : [])),
+            serviceObjects,
+            app.profiles ?? [ANONYMOUS],
+            true,
+        );
     }
 }

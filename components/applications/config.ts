@@ -14,6 +14,7 @@ import {
     ACCESS_MODES,
     AccessMode,
     ApplicationSpec,
+    DataPlane,
     EGRESS_TLS,
     EgressSpec,
     EgressTls,
@@ -26,8 +27,13 @@ import {
     ServiceSpec,
     StringMatch,
     VersionSpec,
+    isHttp,
 } from "./model";
-import { DURATION, validHeaderMatch } from "./rules";
+import { WAYPOINT } from "../shared/names";
+import { gammaIssues, versionServiceName, waypointServices } from "./gamma";
+import { DURATION, durationMs, validHeaderMatch } from "./rules";
+
+export { durationMs };
 
 export const SECTION = "applications";
 
@@ -102,16 +108,6 @@ type Obj = Record<string, unknown>;
 
 function isObj(v: unknown): v is Obj {
     return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-/** Milliseconds of an Istio duration (validated by {@link DURATION}). */
-export function durationMs(d: string): number {
-    let total = 0;
-    for (const m of d.matchAll(/([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g)) {
-        const n = Number(m[1]);
-        total += m[2] === "ms" ? n : m[2] === "s" ? n * 1000 : m[2] === "m" ? n * 60_000 : n * 3_600_000;
-    }
-    return total;
 }
 
 /** Validating reads of one free-form value; every problem goes to the reader's issue list. */
@@ -770,7 +766,64 @@ function parseEgress(sh: Shape, path: string, v: unknown): EgressSpec[] {
     return out;
 }
 
-function parseApplication(sh: Shape, name: string, v: unknown): ApplicationSpec | undefined {
+/**
+ * What the ambient data plane cannot do with this description, each at its key: routes that have
+ * no HTTPRoute form (gamma.ts {@link gammaIssues}), names that the ambient objects would take
+ * twice (per-version Services, the waypoint's Service), and what waits for other parts of
+ * issue 13: zero-trust policies match HTTP methods (L7, for the waypoint) and TLS origination is a
+ * sidecar's job.
+ */
+function ambientIssues(sh: Shape, path: string, app: Omit<ApplicationSpec, "dataPlane">): void {
+    const names = new Set(app.services.map((s) => s.name));
+    for (const s of app.services) {
+        for (const issue of s.routes === undefined ? [] : gammaIssues(s.routes)) {
+            const at =
+                issue.index === undefined
+                    ? `${path}.routes.${s.name}`
+                    : `${path}.routes.${s.name}[${issue.index}]${issue.field ? `.${issue.field}` : ""}`;
+            sh.error(
+                at,
+                `${issue.message}; ${issue.fix}, or keep mesh.dataPlane "sidecar" (in ambient mode, docs/ambient.md)`,
+            );
+        }
+        for (const v of isHttp(s) ? s.versions : []) {
+            const svc = versionServiceName(s.name, v.name);
+            if (names.has(svc)) {
+                sh.error(
+                    `${path}.services.${s.name}.versions.${v.name}`,
+                    `in ambient mode makes the per-version Service ${show(svc)}, the name of another service of ${app.name}; rename the version or the service`,
+                );
+            }
+        }
+    }
+    if (waypointServices(app.services).length > 0 && names.has(WAYPOINT.name)) {
+        sh.error(
+            `${path}.services.${WAYPOINT.name}`,
+            `is the name of the waypoint (and of the Service istiod creates for it) that routes and resilience need in ambient mode; rename the service`,
+        );
+    }
+    if (app.access === "zero-trust") {
+        sh.error(
+            `${path}.access`,
+            `"zero-trust" is not supported yet with mesh.dataPlane "ambient": its policies allow by HTTP method (L7), which ztunnel cannot enforce, so every call would be denied. Set access to "open" for now (docs/ambient.md)`,
+        );
+    }
+    app.egress.forEach((e, i) => {
+        if (e.tls === "originate") {
+            sh.error(
+                `${path}.egress[${i}].tls`,
+                `"originate" needs a sidecar to open TLS to ${e.host}, and ambient pods have none; let the application speak TLS itself (tls: passthrough) (docs/ambient.md)`,
+            );
+        }
+    });
+}
+
+function parseApplication(
+    sh: Shape,
+    name: string,
+    v: unknown,
+    dataPlane: DataPlane,
+): ApplicationSpec | undefined {
     const path = `${SECTION}.${name}`;
     const o = sh.object(path, v, APP_KEYS, "an application such as {services: {...}, ingress: {...}}");
     if (o === undefined) {
@@ -901,11 +954,18 @@ function parseApplication(sh: Shape, name: string, v: unknown): ApplicationSpec 
         );
     }
     const egress = o.egress === undefined ? [] : parseEgress(sh, `${path}.egress`, o.egress);
-    return { name, namespace, services, ...(ingress ? { ingress } : {}), access, denies: [], egress };
+    const app = { name, namespace, services, ...(ingress ? { ingress } : {}), access, denies: [], egress };
+    if (dataPlane === "ambient") {
+        ambientIssues(sh, path, app);
+    }
+    return { ...app, dataPlane };
 }
 
-/** Reads and validates `applications`; absent means none. */
-export function parseApplicationsConfig(r: ConfigReader): ApplicationSpec[] {
+/**
+ * Reads and validates `applications`; absent means none. Each application runs on `dataPlane`
+ * (`mesh.dataPlane`), checked against what that data plane can express.
+ */
+export function parseApplicationsConfig(r: ConfigReader, dataPlane: DataPlane): ApplicationSpec[] {
     const raw = r.structured(SECTION);
     // Not a map: config/index.ts reports the section given as one value.
     if (raw === undefined || raw === null || typeof raw !== "object" || Array.isArray(raw)) {
@@ -914,7 +974,7 @@ export function parseApplicationsConfig(r: ConfigReader): ApplicationSpec[] {
     const sh = new Shape(r);
     const apps = sh.object(SECTION, raw, undefined, "a map of application name to application");
     return Object.entries(apps ?? {})
-        .map(([name, v]) => parseApplication(sh, name, v))
+        .map(([name, v]) => parseApplication(sh, name, v, dataPlane))
         .filter((a): a is ApplicationSpec => a !== undefined);
 }
 
@@ -965,23 +1025,24 @@ function closest(key: string, candidates: readonly string[]): string | undefined
 }
 
 /**
- * What applications cannot do yet in the other data plane and ingress API (docs/ambient.md): their
- * routes, resilience and zero-trust policies are sidecar-era L7 objects (VirtualServices,
- * DestinationRules, method-matching AuthorizationPolicies), which in ambient need a waypoint and
- * HTTPRoutes; their ingress is an Istio Gateway. Refused rather than deployed half-working.
+ * What applications cannot do yet with the stack's ingress API and egress gateway
+ * (docs/ambient.md): their ingress is an Istio Gateway; egress through the egress gateway is a
+ * VirtualService that only sidecars apply, so ambient pods would go out directly. Refused rather
+ * than deployed half-working.
  */
 export function applicationModeIssues(
     r: ConfigReader,
     apps: readonly ApplicationSpec[],
-    mode: { dataPlane: string; gatewayApi: string },
+    mode: { gatewayApi: string; egressGateway?: unknown },
 ): void {
     for (const app of apps) {
-        if (mode.dataPlane === "ambient") {
+        if (app.dataPlane === "ambient" && mode.egressGateway !== undefined && app.egress.length > 0) {
             r.error(
-                `${SECTION}.${app.name}`,
-                `applications are not supported yet with mesh.dataPlane "ambient": their routes and policies need a waypoint and HTTPRoutes, which are not built yet. Keep mesh.dataPlane "sidecar" (docs/ambient.md)`,
+                `${SECTION}.${app.name}.egress`,
+                `with mesh.dataPlane "ambient", egress through mesh.egressGateway is not built: its routing is a VirtualService that only sidecars apply, so the calls would leave without the gateway. Leave egress out, or set mesh.egressGateway.enabled to false (docs/ambient.md)`,
             );
-        } else if (mode.gatewayApi === "gateway-api" && app.ingress !== undefined) {
+        }
+        if (mode.gatewayApi === "gateway-api" && app.ingress !== undefined) {
             r.error(
                 `${SECTION}.${app.name}.ingress`,
                 `with gateway.api "gateway-api", an application's ingress as a Gateway API Gateway and HTTPRoute is not built yet: it would still be an Istio Gateway. Leave ingress out, or keep gateway.api "istio" (docs/ambient.md)`,

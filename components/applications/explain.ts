@@ -3,8 +3,10 @@
  * VirtualService and DestinationRule specs alone (never from the variant catalogue), so that it
  * shows what the cluster will do with the objects that are actually generated.
  */
-import type { DestinationRuleSpec, VirtualServiceSpec } from "../crds";
+import type { DestinationRuleSpec, HTTPRouteSpec, VirtualServiceSpec } from "../crds";
+import { regexPrefix, waypointOrder } from "./gamma";
 import { RequestProfile } from "./model";
+import { DURATION, durationMs } from "./rules";
 
 export type { RequestProfile } from "./model";
 
@@ -242,22 +244,103 @@ export function profilesFrom(vs: VirtualServiceSpec): RequestProfile[] {
     return out;
 }
 
-function withDerived(
-    profiles: readonly RequestProfile[],
-    vs: VirtualServiceSpec | undefined,
-): RequestProfile[] {
-    const out = [...profiles];
-    for (const p of vs ? profilesFrom(vs) : []) {
-        if (!out.some((o) => o.name === p.name)) {
+/** Whether a VirtualService applies to sidecars (no gateways, or the reserved `mesh` gateway). */
+function appliesToMesh(vs: VirtualServiceSpec): boolean {
+    return vs.gateways === undefined || vs.gateways.length === 0 || vs.gateways.includes("mesh");
+}
+
+/** What one rule does to the requests it takes, as the explainer reads it from a route object. */
+interface RuleView {
+    /** Absent or empty: every request. */
+    match?: MatchRequest[];
+    versions: Record<string, number>;
+    note: string;
+    fault: string;
+    timeout: string;
+    retries: string;
+}
+
+/** One versioned service as its proxy sees it, whichever API its routes are written in. */
+interface ServiceView {
+    service: string;
+    /** Every deployed version (the subsets, or the per-version Services). */
+    versions: string[];
+    /** The rules in the order the proxy tries them; undefined when no route object applies. */
+    rules?: RuleView[];
+    /** The matches in the order they are written, to derive request profiles from. */
+    written: MatchRequest[];
+    /** Why there is no route object, when there is none. */
+    missing: string;
+}
+
+/**
+ * A timeout as the table shows it, in seconds, whatever its notation: "0.5s" in a
+ * VirtualService is "500ms" in an HTTPRoute (Gateway API durations take no fractions).
+ */
+export function formatTimeout(t: string | undefined): string {
+    if (t === undefined || t === "") {
+        return "";
+    }
+    return DURATION.test(t) ? `${Number((durationMs(t) / 1000).toFixed(6))}s` : t;
+}
+
+function viewRows(view: ServiceView, profiles: readonly RequestProfile[], derive: boolean): RouteRow[] {
+    const rows: RouteRow[] = [];
+    const derived = derive ? profilesFromMatches(view.written) : [];
+    const all = [...profiles, ...derived.filter((p) => !profiles.some((o) => o.name === p.name))];
+    for (const profile of all) {
+        const row: RouteRow = {
+            service: view.service,
+            request: profile.name,
+            versions: {},
+            fault: "",
+            timeout: "",
+            retries: "",
+            note: "",
+        };
+        if (view.rules === undefined) {
+            const versions = [...new Set(view.versions)];
+            versions.forEach((v) => (row.versions[v] = round(100 / versions.length)));
+            row.note = view.missing;
+            rows.push(row);
+            continue;
+        }
+        const skipped = new Set<string>();
+        const rule = view.rules.find((r) => {
+            const a = ruleApplies({ match: r.match }, profile);
+            a.unevaluated.forEach((u) => skipped.add(u));
+            return a.applies;
+        });
+        const notes: string[] = [];
+        if (rule === undefined) {
+            notes.push("no matching rule: 404");
+        } else {
+            row.versions = rule.versions;
+            row.fault = rule.fault;
+            row.timeout = rule.timeout;
+            row.retries = rule.retries;
+            if (rule.note) {
+                notes.push(rule.note);
+            }
+        }
+        if (skipped.size > 0) {
+            notes.push(`rules matching on ${[...skipped].join(", ")} not evaluated`);
+        }
+        row.note = notes.join("; ");
+        rows.push(row);
+    }
+    return rows;
+}
+
+function profilesFromMatches(matches: readonly MatchRequest[]): RequestProfile[] {
+    const out: RequestProfile[] = [];
+    for (const m of matches) {
+        const p = profileFromMatch(m);
+        if (p !== undefined && !out.some((o) => o.name === p.name)) {
             out.push(p);
         }
     }
     return out;
-}
-
-/** Whether a VirtualService applies to sidecars (no gateways, or the reserved `mesh` gateway). */
-function appliesToMesh(vs: VirtualServiceSpec): boolean {
-    return vs.gateways === undefined || vs.gateways.length === 0 || vs.gateways.includes("mesh");
 }
 
 /**
@@ -282,50 +365,160 @@ export function explainRoutes(
         const vs = virtualServices
             .map((v) => v.spec)
             .find((v) => appliesToMesh(v) && (v.hosts ?? []).some((h) => shortHost(h) === service));
-        for (const profile of derive ? withDerived(profiles, vs) : profiles) {
-            const row: RouteRow = {
-                service,
-                request: profile.name,
-                versions: {},
-                fault: "",
-                timeout: "",
-                retries: "",
-                note: "",
-            };
-            if (vs === undefined) {
-                const all = [...new Set(subsetVersions(dr).values())];
-                all.forEach((v) => (row.versions[v] = round(100 / all.length)));
-                row.note = "no VirtualService: spread over all pods";
-                rows.push(row);
-                continue;
-            }
-            const skipped = new Set<string>();
-            const rule = (vs.http ?? []).find((r) => {
-                const a = ruleApplies(r, profile);
-                a.unevaluated.forEach((u) => skipped.add(u));
-                return a.applies;
-            });
-            const notes: string[] = [];
-            if (rule === undefined) {
-                notes.push("no matching rule: 404");
-            } else {
-                const s = shares(rule, dr);
-                row.versions = s.versions;
-                row.fault = describeFault(rule.fault);
-                row.timeout = rule.timeout ?? "";
-                row.retries = describeRetries(rule.retries);
-                if (s.note) {
-                    notes.push(s.note);
-                }
-            }
-            if (skipped.size > 0) {
-                notes.push(`rules matching on ${[...skipped].join(", ")} not evaluated`);
-            }
-            row.note = notes.join("; ");
-            rows.push(row);
-        }
+        const view: ServiceView = {
+            service,
+            versions: [...subsetVersions(dr).values()],
+            rules: vs?.http?.map((rule) => ({
+                match: rule.match,
+                ...shares(rule, dr),
+                fault: describeFault(rule.fault),
+                timeout: formatTimeout(rule.timeout),
+                retries: describeRetries(rule.retries),
+            })),
+            written: (vs?.http ?? []).flatMap((r) => r.match ?? []),
+            missing: "no VirtualService: spread over all pods",
+        };
+        rows.push(...viewRows(view, profiles, derive));
     }
     return rows;
+}
+
+/** A Service as the HTTPRoute explainer needs it: its name and selector. */
+export interface ServiceObject {
+    metadata: { name: string };
+    spec: { selector: Record<string, string> };
+}
+
+type HttpRouteRule = NonNullable<HTTPRouteSpec["rules"]>[number];
+type HttpRouteMatch = NonNullable<HttpRouteRule["matches"]>[number];
+
+/** An HTTPRoute match in the VirtualService's terms (a header prefix is written as a regex). */
+function fromGatewayMatch(m: HttpRouteMatch): MatchRequest {
+    const out: MatchRequest = {};
+    if (m.headers !== undefined && m.headers.length > 0) {
+        out.headers = Object.fromEntries(
+            m.headers.map((h) => {
+                const prefix = h.type === "RegularExpression" ? regexPrefix(h.value) : undefined;
+                const sm: StringMatch =
+                    h.type === "RegularExpression"
+                        ? prefix !== undefined
+                            ? { prefix }
+                            : { regex: h.value }
+                        : { exact: h.value };
+                return [h.name.toLowerCase(), sm];
+            }),
+        );
+    }
+    if (m.path !== undefined) {
+        const value = m.path.value ?? "/";
+        out.uri =
+            m.path.type === "Exact"
+                ? { exact: value }
+                : m.path.type === "RegularExpression"
+                  ? { regex: value }
+                  : { prefix: value };
+    }
+    return out;
+}
+
+/**
+ * The same table from Gateway API objects (ambient mode): for every Service that has per-version
+ * Services (selector `app` + `version`), the HTTPRoutes bound to it (`parentRefs` kind Service),
+ * their rules tried in the order the waypoint tries them (gamma.ts {@link waypointOrder}: by
+ * specificity, list order on ties), and the backends' weights mapped to versions through the
+ * per-version Services' selectors.
+ */
+export function explainHttpRoutes(
+    httpRoutes: readonly SpecObject<HTTPRouteSpec>[],
+    services: readonly ServiceObject[],
+    profiles: readonly RequestProfile[] = [ANONYMOUS],
+    derive = false,
+): RouteRow[] {
+    const versionOf = new Map<string, { app: string; version: string }>();
+    for (const s of services) {
+        const { app, version } = s.spec.selector;
+        if (app !== undefined && version !== undefined) {
+            versionOf.set(s.metadata.name, { app, version });
+        }
+    }
+    const versioned = services
+        .filter((s) => s.spec.selector.version === undefined && s.spec.selector.app !== undefined)
+        .map((s) => ({
+            name: s.metadata.name,
+            versions: [...versionOf.values()].filter((v) => v.app === s.spec.selector.app).map((v) => v.version),
+        }))
+        .filter((s) => s.versions.length > 0)
+        .sort((a, b) => a.name.localeCompare(b.name));
+    const rows: RouteRow[] = [];
+    for (const s of versioned) {
+        const bound = httpRoutes.filter((r) =>
+            (r.spec.parentRefs ?? []).some(
+                (p) => p.kind === "Service" && ["", "core"].includes(p.group ?? "") && p.name === s.name,
+            ),
+        );
+        const entries = bound
+            .flatMap((r) => r.spec.rules ?? [])
+            .flatMap((rule) =>
+                (rule.matches ?? [undefined]).map((m) => ({ rule, match: m && fromGatewayMatch(m) })),
+            );
+        const tried = waypointOrder(entries.map((e) => ({ weights: {}, ...(e.match ? { match: e.match } : {}) })));
+        const view: ServiceView = {
+            service: s.name,
+            versions: s.versions,
+            rules:
+                bound.length === 0
+                    ? undefined
+                    : tried.map((i) => {
+                          const { rule, match } = entries[i];
+                          return {
+                              ...(match !== undefined ? { match: [match] } : {}),
+                              ...backendShares(rule, s, versionOf),
+                              fault: "",
+                              timeout: formatTimeout(rule.timeouts?.request),
+                              retries: "",
+                          };
+                      }),
+            written: entries.flatMap((e) => (e.match ? [e.match] : [])),
+            // As a VirtualService without subsets: Kubernetes balancing over every pod.
+            missing: "no subset: spread over all pods",
+        };
+        rows.push(...viewRows(view, profiles, derive));
+    }
+    return rows;
+}
+
+/** Version shares of a rule's backends (weight 1 when unset, as the Gateway API defaults it). */
+function backendShares(
+    rule: HttpRouteRule,
+    service: { name: string; versions: string[] },
+    versionOf: ReadonlyMap<string, { app: string; version: string }>,
+): { versions: Record<string, number>; note: string } {
+    const refs = (rule.backendRefs ?? []).filter((b) => b.kind === undefined || b.kind === "Service");
+    const weights = refs.map((b) => b.weight ?? 1);
+    const total = weights.reduce((a, b) => a + b, 0);
+    const versions: Record<string, number> = {};
+    const notes: string[] = [];
+    refs.forEach((b, i) => {
+        if (total === 0 || weights[i] === 0) {
+            return;
+        }
+        const share = (weights[i] * 100) / total;
+        if (b.name === service.name) {
+            notes.push("no subset: spread over all pods");
+            const all = [...new Set(service.versions)];
+            for (const v of all) {
+                versions[v] = round((versions[v] ?? 0) + share / all.length);
+            }
+            return;
+        }
+        const version = versionOf.get(b.name);
+        if (version === undefined) {
+            notes.push(`backend ${b.name} undefined: 500`);
+            return;
+        }
+        versions[version.version] = round((versions[version.version] ?? 0) + share);
+    });
+    return { versions, note: notes.join("; ") };
 }
 
 export function formatShares(versions: Record<string, number>): string {

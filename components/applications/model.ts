@@ -4,6 +4,9 @@
  * into objects, so that another encoding of the same routes (Gateway API HTTPRoutes) can read the
  * same description.
  */
+import type { DataPlane } from "../istio/config";
+
+export type { DataPlane };
 
 /** One string condition; exactly one of the three forms. */
 export interface StringMatch {
@@ -162,6 +165,11 @@ export interface RequestProfile {
 export interface ApplicationSpec {
     name: string;
     namespace: string;
+    /**
+     * Its data plane (from `mesh.dataPlane`): sidecar routing is VirtualServices and subsets;
+     * ambient routing is HTTPRoutes to per-version Services on a waypoint (gamma.ts).
+     */
+    dataPlane: DataPlane;
     services: ServiceSpec[];
     ingress?: IngressSpec;
     access: AccessMode;

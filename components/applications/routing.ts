@@ -99,7 +99,8 @@ export function virtualServiceSpec(
     };
 }
 
-function trafficPolicy(r: Resilience): DestinationRuleSpec["trafficPolicy"] {
+/** Connection pool and outlier detection as a DestinationRule traffic policy. */
+export function trafficPolicy(r: Resilience): NonNullable<DestinationRuleSpec["trafficPolicy"]> {
     const od = r.outlierDetection;
     return {
         ...(r.maxConnections !== undefined

@@ -11,6 +11,16 @@ export const RESERVED_HEADERS = ["host", ":authority", "content-length", "transf
 /** Istio durations as the v1 API accepts them (protobuf Duration). */
 export const DURATION = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
 
+/** Milliseconds of an Istio duration (validated by {@link DURATION}), such as "0.5s" or "1m30s". */
+export function durationMs(d: string): number {
+    let total = 0;
+    for (const m of d.matchAll(/([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g)) {
+        const n = Number(m[1]);
+        total += m[2] === "ms" ? n : m[2] === "s" ? n * 1000 : m[2] === "m" ? n * 60_000 : n * 3_600_000;
+    }
+    return total;
+}
+
 export function validHeaderMatch(name: string, m: StringMatch): string | undefined {
     if (!HEADER_NAME.test(name)) {
         return `header ${JSON.stringify(name)} is not a valid header name (lowercase letters, digits, '-')`;

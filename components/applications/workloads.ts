@@ -106,12 +106,46 @@ export function deploymentArgs(
     };
 }
 
-/** One Service per service, selecting every version (routing between versions is Istio's job). */
-export function serviceArgs(s: ServiceSpec, namespace: pulumi.Input<string>): k8s.core.v1.ServiceArgs {
+/** The pods of a Service: every version of the service, or (`version` given) one version's. */
+export function serviceSelector(s: ServiceSpec, version?: string): Record<string, string> {
+    return version === undefined ? { app: s.name } : { app: s.name, version };
+}
+
+/**
+ * One Service per service, selecting every version (routing between versions is Istio's job).
+ * `labels` adds to its own (the waypoint enrolment in ambient mode).
+ */
+export function serviceArgs(
+    s: ServiceSpec,
+    namespace: pulumi.Input<string>,
+    labels: Record<string, string> = {},
+): k8s.core.v1.ServiceArgs {
     return {
-        metadata: { name: s.name, namespace, labels: { app: s.name, service: s.name } },
+        metadata: { name: s.name, namespace, labels: { app: s.name, service: s.name, ...labels } },
         spec: {
-            selector: { app: s.name },
+            selector: serviceSelector(s),
+            ports: [{ name: s.portName, port: s.port, targetPort: s.targetPort }],
+        },
+    };
+}
+
+/**
+ * The Service of one version (ambient mode): the backend an HTTPRoute weights, as Istio's
+ * samples/bookinfo/platform/kube/bookinfo-versions.yaml has them (same port and port name).
+ */
+export function versionServiceArgs(
+    s: ServiceSpec,
+    version: { name: string; version: string },
+    namespace: pulumi.Input<string>,
+): k8s.core.v1.ServiceArgs {
+    return {
+        metadata: {
+            name: version.name,
+            namespace,
+            labels: { app: s.name, version: version.version, service: version.name },
+        },
+        spec: {
+            selector: serviceSelector(s, version.version),
             ports: [{ name: s.portName, port: s.port, targetPort: s.targetPort }],
         },
     };

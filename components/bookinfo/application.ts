@@ -101,6 +101,7 @@ export function bookinfoApplication(cfg: BookinfoConfig): ApplicationSpec {
     return {
         name: "bookinfo",
         namespace: cfg.namespace,
+        dataPlane: cfg.dataPlane,
         services: bookinfoServices(workloads, cfg.routes),
         ingress: {
             service: "productpage",

@@ -9,7 +9,10 @@ import {
     knownVersions,
     workloadId,
 } from "./catalogue";
-import { layerVariants, routedVersions, routingIssues } from "./routing";
+import type { DataPlane } from "../applications/model";
+import { gammaIssues } from "../applications/gamma";
+import { toRoute } from "./application";
+import { LayeredRoutes, layerVariants, routedVersions, routingIssues } from "./routing";
 import { CUSTOM_VARIANT, RouteRule, ServiceRoutes } from "./variants";
 
 export interface BookinfoConfig {
@@ -24,6 +27,8 @@ export interface BookinfoConfig {
     /** The versions deployed: `bookinfo.versions`, or the upstream set plus whatever is routed to. */
     versions: DeployedVersions;
     access: AccessSettings;
+    /** `mesh.dataPlane`: sidecar (VirtualServices) or ambient (HTTPRoutes on a waypoint). */
+    dataPlane: DataPlane;
 }
 
 /** A DNS name (labels of at most 63 characters, RFC 1123), "*." in front allowed, or "*". */
@@ -123,7 +128,37 @@ function union(a: DeployedVersions, b: DeployedVersions): DeployedVersions {
     ) as DeployedVersions;
 }
 
-export function parseBookinfoConfig(r: ConfigReader): BookinfoConfig {
+/**
+ * What Bookinfo's routes cannot do in ambient mode, attributed to the variant (or
+ * `bookinfo.customWeights`) that set them: routes without an HTTPRoute form (faults, for the
+ * fault-injection variants), and details v2, whose Google Books calls need a sidecar to
+ * originate TLS.
+ */
+function ambientIssues(r: ConfigReader, layered: LayeredRoutes, versions: DeployedVersions, listed: boolean): void {
+    for (const service of SERVICES) {
+        const rules = layered.routes[service];
+        const layer = layered.origin[service];
+        for (const issue of rules === undefined ? [] : gammaIssues(rules.map(toRoute))) {
+            const key = layer === CUSTOM_VARIANT ? `bookinfo.customWeights.${service}` : "bookinfo.routing";
+            const from = layer === CUSTOM_VARIANT ? "" : `variant ${JSON.stringify(layer)}, `;
+            const rule = issue.index === undefined ? "" : `rule ${issue.index + 1}${issue.field ? ` (${issue.field})` : ""}: `;
+            r.error(
+                key,
+                `${from}${service}: ${rule}${issue.message}; choose variants without it, or keep ` +
+                    `mesh.dataPlane "sidecar" (in ambient mode, docs/ambient.md)`,
+            );
+        }
+    }
+    if (versions.details.includes("v2")) {
+        r.error(
+            listed ? "bookinfo.versions" : "bookinfo.routing",
+            `details v2 calls the Google Books API over plain HTTP for the sidecar to originate TLS, and ` +
+                `ambient pods (mesh.dataPlane "ambient") have no sidecar; leave details v2 out (docs/ambient.md)`,
+        );
+    }
+}
+
+export function parseBookinfoConfig(r: ConfigReader, dataPlane: DataPlane): BookinfoConfig {
     const enabled = r.bool("bookinfo.enabled");
     const namespace = r.string("bookinfo.namespace", {
         pattern: DNS_LABEL,
@@ -179,6 +214,10 @@ export function parseBookinfoConfig(r: ConfigReader): BookinfoConfig {
         r.error(key, `${from}${issue.service}: ${issue.message}`);
     }
 
+    if (enabled && dataPlane === "ambient" && !r.hasIssue("bookinfo.routing") && !r.hasIssue("bookinfo.versions")) {
+        ambientIssues(r, layered, versions, listed.length > 0);
+    }
+
     const denyRatingsFromReviewsV3 = r.bool("bookinfo.denyRatingsFromReviewsV3");
     if (denyRatingsFromReviewsV3 && !versions.reviews.includes("v3") && !r.hasIssue("bookinfo.versions")) {
         r.error(
@@ -198,5 +237,6 @@ export function parseBookinfoConfig(r: ConfigReader): BookinfoConfig {
             mode: r.choice("bookinfo.access", ACCESS_MODES),
             denyRatingsFromReviewsV3,
         },
+        dataPlane,
     };
 }

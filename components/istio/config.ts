@@ -71,6 +71,11 @@ export interface AppNamespace {
     name: string;
     /** The control-plane revision that injects this namespace (`undefined`: the default revision). */
     revision: string | undefined;
+    /**
+     * The data plane its workloads run on, when an application decides it (`mesh.dataPlane`
+     * resolved per application); undefined: the stack's `mesh.dataPlane`.
+     */
+    dataPlane?: DataPlane;
 }
 
 export interface IstioConfig {

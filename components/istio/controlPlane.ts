@@ -300,7 +300,7 @@ function appNamespace(
     protect: boolean,
     opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.Namespace | k8s.core.v1.NamespacePatch {
-    const metadata = { name: ns.name, labels: meshNamespaceLabels(dataPlane, ns.revision) };
+    const metadata = { name: ns.name, labels: meshNamespaceLabels(ns.dataPlane ?? dataPlane, ns.revision) };
     // Deleting a patch only removes its labels: there is nothing to protect.
     return PREEXISTING_NAMESPACES.includes(ns.name)
         ? new k8s.core.v1.NamespacePatch(name, { metadata }, opts)

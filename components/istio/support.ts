@@ -1,9 +1,10 @@
 /**
  * What the first part of ambient and Gateway API support (docs/ambient.md) can render, checked
  * across components. A combination that would deploy but silently not work is refused, with what
- * is missing and what to set instead: Bookinfo's routes and policies are L7 objects, which in
- * ambient need a waypoint and HTTPRoutes (not built yet), and Gateway API ingress for Bookinfo and
- * the addon UIs is not built either.
+ * is missing and what to set instead: Bookinfo's zero-trust policies are L7 rules, which in
+ * ambient need to target a waypoint (not built yet), and Gateway API ingress for Bookinfo and the
+ * addon UIs is not built either. Bookinfo's routing in ambient is built (HTTPRoutes on a waypoint);
+ * what its variants cannot express there is refused by the Bookinfo config (bookinfo/config.ts).
  */
 import type { ConfigIssue } from "../../config/reader";
 import type { BookinfoConfig } from "../bookinfo/config";
@@ -20,20 +21,16 @@ export interface SupportInput {
 export function dataPlaneIssues(cfg: SupportInput): ConfigIssue[] {
     const issues: ConfigIssue[] = [];
     const { dataPlane, gatewayApi } = cfg.istio;
-    if (cfg.bookinfo.enabled && dataPlane === "ambient") {
-        // ztunnel enforces L4 only: the routing VirtualServices would not apply without a
-        // waypoint, and an ALLOW rule that matches HTTP methods (zero-trust) cannot be met at L4.
-        const access =
-            cfg.bookinfo.access.mode === "zero-trust"
-                ? `, and its zero-trust policies match HTTP methods (L7), which ztunnel cannot enforce`
-                : "";
+    if (cfg.bookinfo.enabled && dataPlane === "ambient" && cfg.bookinfo.access.mode === "zero-trust") {
+        // Its ALLOW rules match HTTP methods (L7): enforced by ztunnel, which sees L4 only, they
+        // would deny every call. Routing works (waypoint and HTTPRoutes, applications/gamma.ts);
+        // zero-trust in ambient comes with L7 policies on the waypoint (targetRefs).
         issues.push({
-            key: "bookinfo.enabled",
+            key: "bookinfo.access",
             message:
-                `Bookinfo is not supported yet with mesh.dataPlane "ambient": its routing ` +
-                `(bookinfo.routing ${JSON.stringify(cfg.bookinfo.routing)}) needs a waypoint and ` +
-                `HTTPRoutes, which are not built yet${access}. Set bookinfo.enabled to false, or ` +
-                `keep mesh.dataPlane "sidecar" (docs/ambient.md)`,
+                `"zero-trust" is not supported yet with mesh.dataPlane "ambient": its policies allow ` +
+                `by HTTP method (L7), which ztunnel cannot enforce, so every call would be denied. ` +
+                `Set bookinfo.access to "open", or keep mesh.dataPlane "sidecar" (docs/ambient.md)`,
         });
     }
     if (gatewayApi === "gateway-api") {
