@@ -11,6 +11,8 @@ import {
     ClusterIssuer,
     DestinationRule,
     Gateway,
+    HTTPRoute,
+    KubernetesGateway,
     PeerAuthentication,
     ServiceEntry,
     Telemetry,
@@ -44,5 +46,8 @@ export const AUTHORIZATION_POLICY = AuthorizationPolicy.pulumiType;
 export const TELEMETRY = Telemetry.pulumiType;
 export const CERTIFICATE = Certificate.pulumiType;
 export const CLUSTER_ISSUER = ClusterIssuer.pulumiType;
+export const HTTP_ROUTE = HTTPRoute.pulumiType;
+/** A Gateway API Gateway (waypoints, Gateway API ingress); ISTIO_GATEWAY is networking.istio.io's. */
+export const KUBERNETES_GATEWAY = KubernetesGateway.pulumiType;
 /** Every Kubernetes provider resource, explicit or default, is registered under this token. */
 export const PROVIDER = `pulumi:providers:${tokenOf(k8s.Provider)}`;

@@ -419,12 +419,27 @@ describe("applications config", () => {
         });
     });
 
-    it("refuses applications in ambient mode, and their ingress with the Gateway API, until those are built", () => {
-        expectIssues(
-            issuesOf(shopApplications(), { "mesh.dataPlane": "ambient", "bookinfo.enabled": "false" }),
-            {
-                "applications.shop": ['mesh.dataPlane "ambient"', "waypoint"],
-            },
+    it("refuses, in ambient mode, what HTTPRoutes and ztunnel cannot do, each at its key; and Gateway API ingress", () => {
+        const ambient = { "mesh.dataPlane": "ambient", "bookinfo.enabled": "false" };
+        expectIssues(issuesOf(shopApplications(), ambient), {
+            "applications.shop.routes.cart[1].fault": ["no Gateway API equivalent", "remove the fault"],
+            "applications.shop.routes.cart[1].retries": ["experimental channel", 'keep mesh.dataPlane "sidecar"'],
+            "applications.shop.access": ['"zero-trust" is not supported yet', 'Set access to "open"'],
+        });
+        const supported = shopWith((s) => {
+            s.access = "open";
+            delete s.routes.cart[1].fault;
+            delete s.routes.cart[1].retries;
+        });
+        const ok = parse(supported, ambient);
+        assert.ok(ok.ok, JSON.stringify(!ok.ok && ok.issues));
+        assert.deepStrictEqual(
+            ok.config.applications.map((a) => a.dataPlane),
+            ["ambient"],
+        );
+        assert.deepStrictEqual(
+            parse(supported).ok && parse(supported).config.applications.map((a) => a.dataPlane),
+            ["sidecar"],
         );
         expectIssues(
             issuesOf(shopApplications(), {
