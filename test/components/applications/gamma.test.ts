@@ -18,14 +18,25 @@ import { durationMs } from "../../../components/applications/rules";
 import { serviceSelector } from "../../../components/applications/workloads";
 import { WAYPOINT } from "../../../components/shared/names";
 
-function service(name: string, versions: string[], routes?: Route[], extra: Partial<ServiceSpec> = {}): ServiceSpec {
+function service(
+    name: string,
+    versions: string[],
+    routes?: Route[],
+    extra: Partial<ServiceSpec> = {},
+): ServiceSpec {
     return {
         name,
         port: 8080,
         targetPort: 8080,
         protocol: "http",
         portName: "http",
-        versions: versions.map((v) => ({ name: v, image: `x/${name}:${v}`, serviceAccount: name, env: {}, calls: [] })),
+        versions: versions.map((v) => ({
+            name: v,
+            image: `x/${name}:${v}`,
+            serviceAccount: name,
+            env: {},
+            calls: [],
+        })),
         replicas: 1,
         resources: { requests: { cpu: "10m", memory: "16Mi" } },
         scratch: [],
@@ -132,7 +143,10 @@ describe("ambient routing as Gateway API objects (gamma.ts)", () => {
         ];
         assert.deepStrictEqual(gammaIssues(disjoint), []);
         // A regex path ranks below the catch-all's default PathPrefix "/": never reached.
-        const regexPath: Route[] = [{ match: { uri: { regex: "/api/.*" } }, weights: { v2: 100 } }, { weights: { v1: 100 } }];
+        const regexPath: Route[] = [
+            { match: { uri: { regex: "/api/.*" } }, weights: { v2: 100 } },
+            { weights: { v1: 100 } },
+        ];
         assert.deepStrictEqual(
             gammaIssues(regexPath).map((i) => i.index),
             [1],
@@ -200,10 +214,14 @@ describe("ambient routing as Gateway API objects (gamma.ts)", () => {
         const services = [
             service("cart", ["v1", "v2"], canary),
             service("web", ["v1"]),
-            service("pay", ["v1", "v2", "v3"], [
-                { match: { uri: { exact: "/refund" } }, weights: { v3: 100 } },
-                { weights: { v1: 34, v2: 33, v3: 33 } },
-            ]),
+            service(
+                "pay",
+                ["v1", "v2", "v3"],
+                [
+                    { match: { uri: { exact: "/refund" } }, weights: { v3: 100 } },
+                    { weights: { v1: 34, v2: 33, v3: 33 } },
+                ],
+            ),
         ];
         const sidecar = routingObjects("shop", services);
         const ambient = ambientRouting(services);
@@ -228,7 +246,8 @@ describe("ambient routing as Gateway API objects (gamma.ts)", () => {
             true,
         );
         assert.deepStrictEqual(fromRoutes, fromVs);
-        const row = (svc: string, req: string) => fromRoutes.find((r) => r.service === svc && r.request === req);
+        const row = (svc: string, req: string) =>
+            fromRoutes.find((r) => r.service === svc && r.request === req);
         assert.deepStrictEqual(row("cart", "x-team: blue*")?.versions, { v2: 100 });
         assert.strictEqual(row("cart", "anonymous")?.timeout, "0.5s");
         assert.strictEqual(row("web", "anonymous")?.note, "no subset: spread over all pods");
