@@ -303,11 +303,7 @@ export class Application extends pulumi.ComponentResource {
                     metadata: { name: v.name },
                     spec: { selector: serviceSelector(s, v.version) },
                 });
-                return new k8s.core.v1.Service(
-                    `${name}-svc-${v.name}`,
-                    versionServiceArgs(s, v, ns),
-                    base,
-                );
+                return new k8s.core.v1.Service(`${name}-svc-${v.name}`, versionServiceArgs(s, v, ns), base);
             });
             for (const dr of r?.destinationRules ?? []) {
                 new DestinationRule(

@@ -445,7 +445,9 @@ export function explainHttpRoutes(
         .filter((s) => s.spec.selector.version === undefined && s.spec.selector.app !== undefined)
         .map((s) => ({
             name: s.metadata.name,
-            versions: [...versionOf.values()].filter((v) => v.app === s.spec.selector.app).map((v) => v.version),
+            versions: [...versionOf.values()]
+                .filter((v) => v.app === s.spec.selector.app)
+                .map((v) => v.version),
         }))
         .filter((s) => s.versions.length > 0)
         .sort((a, b) => a.name.localeCompare(b.name));
@@ -461,7 +463,9 @@ export function explainHttpRoutes(
             .flatMap((rule) =>
                 (rule.matches ?? [undefined]).map((m) => ({ rule, match: m && fromGatewayMatch(m) })),
             );
-        const tried = waypointOrder(entries.map((e) => ({ weights: {}, ...(e.match ? { match: e.match } : {}) })));
+        const tried = waypointOrder(
+            entries.map((e) => ({ weights: {}, ...(e.match ? { match: e.match } : {}) })),
+        );
         const view: ServiceView = {
             service: s.name,
             versions: s.versions,

@@ -43,7 +43,9 @@ export function waypointSpec(): KubernetesGatewaySpec {
  * `istio.io/use-waypoint` on the Service, so that the rest stays on ztunnel's L4 path.
  */
 export function waypointServices(services: readonly ServiceSpec[]): string[] {
-    return services.filter((s) => isHttp(s) && (s.routes !== undefined || s.resilience !== undefined)).map((s) => s.name);
+    return services
+        .filter((s) => isHttp(s) && (s.routes !== undefined || s.resilience !== undefined))
+        .map((s) => s.name);
 }
 
 /** Gateway API durations (GEP-2257): up to four whole-number parts of at most five digits. */
@@ -148,7 +150,10 @@ export function httpRouteRule(s: Pick<ServiceSpec, "name" | "port">, route: Rout
 }
 
 /** The HTTPRoute of a routed service: bound to its Service and port (GAMMA), rules in order. */
-export function httpRouteSpec(s: Pick<ServiceSpec, "name" | "port">, routes: readonly Route[]): HTTPRouteSpec {
+export function httpRouteSpec(
+    s: Pick<ServiceSpec, "name" | "port">,
+    routes: readonly Route[],
+): HTTPRouteSpec {
     return {
         parentRefs: [{ group: "", kind: "Service", name: s.name, port: s.port }],
         rules: routes.map((r) => httpRouteRule(s, r)),
@@ -167,7 +172,8 @@ export function precedence(route: Route): number[] {
     const pathRank = uri === undefined ? 2 : uri.exact !== undefined ? 3 : uri.prefix !== undefined ? 2 : 1;
     const value = uri === undefined ? "/" : (uri.exact ?? uri.prefix ?? uri.regex ?? "");
     // istiod drops a trailing "/" from a prefix (not from "/" itself) before measuring it.
-    const length = uri?.prefix !== undefined && value !== "/" ? value.replace(/\/$/, "").length : value.length;
+    const length =
+        uri?.prefix !== undefined && value !== "/" ? value.replace(/\/$/, "").length : value.length;
     const headers = Object.keys(route.match?.headers ?? {}).length;
     return [pathRank, length, headers];
 }

@@ -134,14 +134,22 @@ function union(a: DeployedVersions, b: DeployedVersions): DeployedVersions {
  * fault-injection variants), and details v2, whose Google Books calls need a sidecar to
  * originate TLS.
  */
-function ambientIssues(r: ConfigReader, layered: LayeredRoutes, versions: DeployedVersions, listed: boolean): void {
+function ambientIssues(
+    r: ConfigReader,
+    layered: LayeredRoutes,
+    versions: DeployedVersions,
+    listed: boolean,
+): void {
     for (const service of SERVICES) {
         const rules = layered.routes[service];
         const layer = layered.origin[service];
         for (const issue of rules === undefined ? [] : gammaIssues(rules.map(toRoute))) {
             const key = layer === CUSTOM_VARIANT ? `bookinfo.customWeights.${service}` : "bookinfo.routing";
             const from = layer === CUSTOM_VARIANT ? "" : `variant ${JSON.stringify(layer)}, `;
-            const rule = issue.index === undefined ? "" : `rule ${issue.index + 1}${issue.field ? ` (${issue.field})` : ""}: `;
+            const rule =
+                issue.index === undefined
+                    ? ""
+                    : `rule ${issue.index + 1}${issue.field ? ` (${issue.field})` : ""}: `;
             r.error(
                 key,
                 `${from}${service}: ${rule}${issue.message}; choose variants without it, or keep ` +
@@ -214,7 +222,12 @@ export function parseBookinfoConfig(r: ConfigReader, dataPlane: DataPlane): Book
         r.error(key, `${from}${issue.service}: ${issue.message}`);
     }
 
-    if (enabled && dataPlane === "ambient" && !r.hasIssue("bookinfo.routing") && !r.hasIssue("bookinfo.versions")) {
+    if (
+        enabled &&
+        dataPlane === "ambient" &&
+        !r.hasIssue("bookinfo.routing") &&
+        !r.hasIssue("bookinfo.versions")
+    ) {
         ambientIssues(r, layered, versions, listed.length > 0);
     }
 

@@ -33,6 +33,17 @@ export function dataPlaneIssues(cfg: SupportInput): ConfigIssue[] {
                 `Set bookinfo.access to "open", or keep mesh.dataPlane "sidecar" (docs/ambient.md)`,
         });
     }
+    if (cfg.bookinfo.enabled && dataPlane === "ambient" && cfg.bookinfo.access.denyRatingsFromReviewsV3) {
+        // ratings is enrolled in the waypoint (it has routes): its ztunnel sees the waypoint's
+        // identity as the caller, never reviews v3's, so this selector policy would never match.
+        issues.push({
+            key: "bookinfo.denyRatingsFromReviewsV3",
+            message:
+                `is not supported yet with mesh.dataPlane "ambient": calls to ratings pass its waypoint, ` +
+                `so ratings sees the waypoint's identity and never reviews v3's, and the rule would deny ` +
+                `nothing. Set it to false, or keep mesh.dataPlane "sidecar" (docs/ambient.md)`,
+        });
+    }
     if (gatewayApi === "gateway-api") {
         const what = "is not built yet: it would still be an Istio Gateway";
         if (cfg.bookinfo.enabled) {

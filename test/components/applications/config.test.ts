@@ -423,7 +423,10 @@ describe("applications config", () => {
         const ambient = { "mesh.dataPlane": "ambient", "bookinfo.enabled": "false" };
         expectIssues(issuesOf(shopApplications(), ambient), {
             "applications.shop.routes.cart[1].fault": ["no Gateway API equivalent", "remove the fault"],
-            "applications.shop.routes.cart[1].retries": ["experimental channel", 'keep mesh.dataPlane "sidecar"'],
+            "applications.shop.routes.cart[1].retries": [
+                "experimental channel",
+                'keep mesh.dataPlane "sidecar"',
+            ],
             "applications.shop.access": ['"zero-trust" is not supported yet', 'Set access to "open"'],
         });
         const supported = shopWith((s) => {
@@ -437,8 +440,10 @@ describe("applications config", () => {
             ok.config.applications.map((a) => a.dataPlane),
             ["ambient"],
         );
+        const sidecar = parse(supported);
+        assert.ok(sidecar.ok, JSON.stringify(!sidecar.ok && sidecar.issues));
         assert.deepStrictEqual(
-            parse(supported).ok && parse(supported).config.applications.map((a) => a.dataPlane),
+            sidecar.config.applications.map((a) => a.dataPlane),
             ["sidecar"],
         );
         expectIssues(

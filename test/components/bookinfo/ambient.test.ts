@@ -137,8 +137,8 @@ describe("Bookinfo in ambient mode", () => {
         assert.ok(objects.length > 10);
         for (const r of objects) {
             await validateObject({
-                apiVersion: String(r.inputs.apiVersion ?? "v1"),
-                kind: String(r.inputs.kind ?? "Service"),
+                apiVersion: r.inputs.apiVersion as string,
+                kind: r.inputs.kind as string,
                 metadata: meta(r),
                 spec: r.inputs.spec,
             });

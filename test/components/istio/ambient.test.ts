@@ -83,16 +83,34 @@ describe("ambient data plane: config", () => {
         );
     });
 
-    it("runs Bookinfo in ambient, refusing only its zero-trust policies (L7, not built for the waypoint yet)", () => {
+    it("runs Bookinfo in ambient, refusing only its access policies (not built for the waypoint yet)", () => {
         const issues = configIssues("dev", { "mesh.dataPlane": "ambient" });
         assert.deepStrictEqual(keys(issues), ["bookinfo.access"]);
         assert.match(issues[0].message, /"zero-trust" is not supported yet with mesh\.dataPlane "ambient"/);
         assert.match(issues[0].message, /Set bookinfo\.access to "open"/);
-        assert.deepStrictEqual(configIssues("dev", { "mesh.dataPlane": "ambient", "bookinfo.access": "open" }), []);
+        assert.deepStrictEqual(
+            configIssues("dev", { "mesh.dataPlane": "ambient", "bookinfo.access": "open" }),
+            [],
+        );
         assert.deepStrictEqual(
             configIssues("dev", { "mesh.dataPlane": "ambient", "bookinfo.enabled": false }),
             [],
         );
+        // The lab rule is a selector policy on ratings, which sees the waypoint's identity in ambient.
+        const deny = configIssues("dev", {
+            "mesh.dataPlane": "ambient",
+            "bookinfo.access": "open",
+            "bookinfo.denyRatingsFromReviewsV3": true,
+            "bookinfo.versions": JSON.stringify([
+                "reviews-v1",
+                "reviews-v3",
+                "ratings-v1",
+                "productpage-v1",
+                "details-v1",
+            ]),
+        });
+        assert.deepStrictEqual(keys(deny), ["bookinfo.denyRatingsFromReviewsV3"]);
+        assert.match(deny[0].message, /waypoint's identity/);
     });
 
     it("refuses Gateway API ingress where it is not built yet (Bookinfo, exposed addon UIs)", () => {
