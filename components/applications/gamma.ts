@@ -225,6 +225,28 @@ export function matchesMayOverlap(a: RouteMatch | undefined, b: RouteMatch | und
     return [...names].every((n) => mayOverlap(a.headers?.[n], b.headers?.[n]));
 }
 
+/** Characters an Exact or PathPrefix path may hold (v1.5.1 CRD, HTTPPathMatch validation rules). */
+const GATEWAY_PATH = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$/;
+
+/** Why the API server would refuse this path as an Exact or PathPrefix match; undefined if it would not. */
+export function gatewayPathProblem(path: string): string | undefined {
+    if (path.length > 1024) {
+        return "is longer than 1024 characters";
+    }
+    if (!GATEWAY_PATH.test(path)) {
+        return "holds characters an HTTPRoute path may not (letters, digits, -/._~!$&'()*+,;=:@ and %XX)";
+    }
+    for (const bad of ["//", "/./", "/../", "%2f", "%2F"]) {
+        if (path.includes(bad)) {
+            return `contains ${JSON.stringify(bad)}, which an HTTPRoute path may not`;
+        }
+    }
+    if (path.endsWith("/..") || path.endsWith("/.")) {
+        return "ends with a dot segment, which an HTTPRoute path may not";
+    }
+    return undefined;
+}
+
 /** One reason a service's routes cannot be an HTTPRoute; `index` undefined: the list as a whole. */
 export interface GammaIssue {
     index?: number;
@@ -298,6 +320,15 @@ export function gammaIssues(routes: readonly Route[]): GammaIssue[] {
                 fix: "match the path exactly, or by regex",
             });
         }
+        const exact = uri?.exact === undefined ? undefined : gatewayPathProblem(uri.exact);
+        if (exact !== undefined) {
+            out.push({
+                index: i,
+                field: "match.uri",
+                message: `${JSON.stringify(uri?.exact)} ${exact}`,
+                fix: "match a normalised path",
+            });
+        }
         if (Object.keys(r.match?.headers ?? {}).length > MAX_HEADER_MATCHES) {
             out.push({
                 index: i,
@@ -307,6 +338,8 @@ export function gammaIssues(routes: readonly Route[]): GammaIssue[] {
             });
         }
     });
+    // A route whose match is refused already is left out of the order: no follow-on error.
+    const refused = new Set(out.filter((x) => x.field.startsWith("match")).map((x) => x.index));
     const order = waypointOrder(routes);
     const position = new Map(order.map((idx, pos) => [idx, pos]));
     routes.forEach((later, j) => {
@@ -315,10 +348,11 @@ export function gammaIssues(routes: readonly Route[]): GammaIssue[] {
             .map((_, i) => i)
             .find(
                 (i) =>
+                    !refused.has(i) &&
                     (position.get(j) ?? 0) < (position.get(i) ?? 0) &&
                     matchesMayOverlap(routes[i].match, later.match),
             );
-        if (earlier !== undefined) {
+        if (earlier !== undefined && !refused.has(j)) {
             out.push({
                 index: j,
                 field: "",

@@ -458,6 +458,36 @@ describe("applications config", () => {
         );
     });
 
+    it("refuses, in ambient mode, routes the waypoint would order differently, path prefixes and names taken twice", () => {
+        const apps = shopWith((s) => {
+            s.access = "open";
+            s.routes.cart = [
+                { match: { headers: { "x-canary": "true" } }, weights: { v2: 100 } },
+                { match: { headers: { "x-canary": "true", "x-beta": "1" } }, weights: { v1: 100 } },
+                { match: { uri: { prefix: "/api" } }, weights: { v2: 100 } },
+                { weights: { v1: 100 } },
+            ];
+            s.egress = [{ host: "api.stripe.com", port: 443, tls: "originate" }];
+            s.services["cart-v1"] = { image: "ghcr.io/acme/x", port: 8080, versions: { v1: "1" } };
+            s.services.waypoint = { image: "ghcr.io/acme/x", port: 8080, versions: { v1: "1" } };
+        });
+        expectIssues(issuesOf(apps, { "mesh.dataPlane": "ambient", "bookinfo.enabled": "false" }), {
+            "applications.shop.routes.cart[1]": [
+                "tried before route [0]",
+                "put the more specific route first",
+            ],
+            "applications.shop.routes.cart[2].match.uri": ["whole path segments", "match the path exactly"],
+            "applications.shop.egress[0].tls": ["needs a sidecar", "passthrough"],
+            "applications.shop.services.cart.versions.v1": ['per-version Service "cart-v1"'],
+            "applications.shop.services.waypoint": ["name of the waypoint"],
+        });
+        // With sidecars the same description is valid: a VirtualService keeps list order.
+        assert.deepStrictEqual(
+            issuesOf(apps, { "bookinfo.enabled": "false" }).map((i) => i.key),
+            [],
+        );
+    });
+
     it("reports every problem of several applications at once, with no follow-on noise", () => {
         const issues = issuesOf(
             shopApplications((apps) => {

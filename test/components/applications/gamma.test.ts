@@ -6,6 +6,7 @@ import {
     ambientRouting,
     gammaIssues,
     gatewayDuration,
+    gatewayPathProblem,
     httpRouteSpec,
     prefixRegex,
     regexPrefix,
@@ -173,6 +174,17 @@ describe("ambient routing as Gateway API objects (gamma.ts)", () => {
                 [0, "match.uri"],
             ],
         );
+        for (const path of ["/a//b", "/a/../b", "/a b", "/x/.", "/%2Fetc"]) {
+            assert.deepStrictEqual(
+                gammaIssues([
+                    { match: { uri: { exact: path } }, weights: { v1: 100 } },
+                    { weights: { v1: 100 } },
+                ]).map((i) => [i.index, i.field]),
+                [[0, "match.uri"]],
+                path,
+            );
+        }
+        assert.deepStrictEqual(gatewayPathProblem("/api/v1/products"), undefined);
         const many: Route[] = Array.from({ length: MAX_RULES + 1 }, (_, i) => ({
             match: { uri: { exact: `/p${i}` } },
             weights: { v1: 100 },
