@@ -5,8 +5,9 @@
  * `applications`), each service and each kind of request its routes tell apart, which versions get
  * what share of the traffic, and any injected fault, timeout or retry policy. The table is the
  * `applications` stack output, which each Application reads back from the VirtualServices and
- * DestinationRules it generates (not from its description), so it shows what a routing change will
- * do on the cluster before it ships.
+ * DestinationRules it generates, or in ambient mode from its HTTPRoutes and per-version Services
+ * (not from its description), so it shows what a routing change will do on the cluster before it
+ * ships, in the same table for both data planes.
  */
 import { ApplicationRouteRow, formatApplicationsTable } from "../components/applications/explain";
 import { CliSpec, Io, ParsedCli, cliMain } from "./lib/cli";

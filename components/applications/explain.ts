@@ -1,7 +1,8 @@
 /**
  * The route explainer: what share of each kind of request reaches which version, read back from
- * VirtualService and DestinationRule specs alone (never from the variant catalogue), so that it
- * shows what the cluster will do with the objects that are actually generated.
+ * VirtualService and DestinationRule specs alone, or in ambient mode from HTTPRoutes and the
+ * per-version Services (never from the variant catalogue), so that it shows what the cluster will
+ * do with the objects that are actually generated, in the same table for both data planes.
  */
 import type { DestinationRuleSpec, HTTPRouteSpec, VirtualServiceSpec } from "../crds";
 import { regexPrefix, waypointOrder } from "./gamma";
@@ -232,16 +233,7 @@ function profileFromMatch(m: MatchRequest): RequestProfile | undefined {
  * left out), in rule order.
  */
 export function profilesFrom(vs: VirtualServiceSpec): RequestProfile[] {
-    const out: RequestProfile[] = [];
-    for (const rule of vs.http ?? []) {
-        for (const m of rule.match ?? []) {
-            const p = profileFromMatch(m);
-            if (p !== undefined && !out.some((o) => o.name === p.name)) {
-                out.push(p);
-            }
-        }
-    }
-    return out;
+    return profilesFromMatches((vs.http ?? []).flatMap((r) => r.match ?? []));
 }
 
 /** Whether a VirtualService applies to sidecars (no gateways, or the reserved `mesh` gateway). */
@@ -368,7 +360,7 @@ export function explainRoutes(
         const view: ServiceView = {
             service,
             versions: [...subsetVersions(dr).values()],
-            rules: vs?.http?.map((rule) => ({
+            rules: (vs === undefined ? undefined : (vs.http ?? []))?.map((rule) => ({
                 match: rule.match,
                 ...shares(rule, dr),
                 fault: describeFault(rule.fault),
