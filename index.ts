@@ -14,7 +14,9 @@ import {
     kubectlCommand,
 } from "./components/istio";
 import { Observability, meshFacts } from "./components/observability";
+import { httpsHosts } from "./components/observability/access";
 import { uiAccessOutputs } from "./components/observability/outputs";
+import { ingressTls } from "./components/shared/ingress";
 import { revisionName } from "./components/shared/names";
 import { IngressTls, httpsUrls } from "./components/tls";
 import { readStackConfig, readStackSecrets } from "./config";
@@ -70,6 +72,14 @@ export = () => {
           })
         : undefined;
 
+    // The hosts the ingresses name; an ingress on "*" leaves their HTTPS to them.
+    const namedHosts = [
+        ...(cfg.bookinfo.enabled ? cfg.bookinfo.hosts : []),
+        ...cfg.applications.flatMap((app) => app.ingress?.hosts ?? []),
+        ...(cfg.observability.enabled ? httpsHosts(cfg.observability) : []),
+    ].filter((h) => h !== "*");
+    const tlsFor = (hosts: readonly string[]) => tls && ingressTls(tls.gatewayTls, hosts, namedHosts);
+
     const observability = cfg.observability.enabled
         ? new Observability("observability", {
               config: cfg.observability,
@@ -84,7 +94,11 @@ export = () => {
           })
         : undefined;
 
-    const ingressGateway = { releaseName: cfg.istio.gateway.name, namespace: cfg.istio.gateway.namespace };
+    const ingressGateway = {
+        releaseName: cfg.istio.gateway.name,
+        namespace: cfg.istio.gateway.namespace,
+        api: cfg.istio.gatewayApi,
+    };
     const egressGateway = cfg.istio.egressGateway && {
         releaseName: cfg.istio.egressGateway.name,
         namespace: cfg.istio.egressGateway.namespace,
@@ -98,7 +112,7 @@ export = () => {
               controlPlaneReady: mesh.ready,
               ingressGateway,
               egressGateway,
-              tls: tls?.gatewayTls,
+              tls: tlsFor(cfg.bookinfo.hosts),
           })
         : undefined;
 
@@ -128,7 +142,7 @@ export = () => {
                 controlPlaneReady: mesh.ready,
                 ingressGateway,
                 egressGateway,
-                tls: tls?.gatewayTls,
+                tls: tlsFor(spec.ingress?.hosts ?? []),
             }),
     );
 

@@ -5,6 +5,7 @@
 import { EnforcementLevel, Policies } from "@pulumi/policy";
 import { addonPolicies } from "./addons";
 import { applicationPolicies } from "./applications";
+import { ingressPolicies } from "./ingress";
 import { meshPolicies } from "./mesh";
 import { protectionPolicies } from "./protection";
 import { supplyChainPolicies } from "./supplyChain";
@@ -18,6 +19,7 @@ export const PACK_ENFORCEMENT: EnforcementLevel = "advisory";
 export const policies: Policies = [
     ...meshPolicies,
     ...applicationPolicies,
+    ...ingressPolicies,
     ...addonPolicies,
     ...supplyChainPolicies,
     ...workloadPolicies,

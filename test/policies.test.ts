@@ -2,6 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { Policies } from "@pulumi/policy";
+import { HTTPRoute, KubernetesGateway, ReferenceGrant } from "../components/crds";
 import { policies } from "../policies/policies";
 import { ENVIRONMENTS } from "../policies/lib/settings";
 import { CapturedResource, Evaluation } from "../tools/lib/mockRuntime";
@@ -799,6 +800,120 @@ describe("policy pack", () => {
             await expectPass(
                 "serviceentry-no-wildcard-egress",
                 mutate(shop, SERVICE_ENTRY, "shop/api-stripe-com", set("spec.hosts", ["*.stripe.com"])),
+            );
+        });
+    });
+
+    describe("Gateway API ingress (gateway.api: gateway-api)", () => {
+        // Bookinfo on "*" with HTTPS on bookinfo.localtest.me (dev), the Secret in istio-ingress.
+        let gw: Evaluation;
+        before(async () => {
+            gw = await evaluateStack("dev", [{ key: "gateway.api", value: "gateway-api" }]);
+        });
+        const GATEWAY = KubernetesGateway.pulumiType;
+        const HTTPS_LISTENER = "spec.listeners[1]";
+
+        it("gateway-https-certificate", async () => {
+            await expectPass("gateway-https-certificate", gw);
+            assert.strictEqual(
+                get(find(gw, GATEWAY, "bookinfo/bookinfo-gateway").inputs, `${HTTPS_LISTENER}.protocol`),
+                "HTTPS",
+            );
+            await expectFail(
+                "gateway-https-certificate",
+                mutate(
+                    gw,
+                    GATEWAY,
+                    "bookinfo/bookinfo-gateway",
+                    unset(`${HTTPS_LISTENER}.tls.certificateRefs`),
+                ),
+                [
+                    'Gateway bookinfo/bookinfo-gateway listener "https-bookinfo.localtest.me"',
+                    "without tls.certificateRefs",
+                ],
+            );
+            await expectFail(
+                "gateway-https-certificate",
+                without(gw, ReferenceGrant.pulumiType, "istio-ingress/bookinfo-bookinfo-gateway-tls"),
+                ["Secret istio-ingress/istio-mesh-ingress-tls", "no ReferenceGrant in istio-ingress"],
+            );
+            // A grant for another namespace does not count.
+            await expectFail(
+                "gateway-https-certificate",
+                mutate(
+                    gw,
+                    ReferenceGrant.pulumiType,
+                    "istio-ingress/bookinfo-bookinfo-gateway-tls",
+                    set("spec.from[0].namespace", "shop"),
+                ),
+                ["no ReferenceGrant in istio-ingress allows Gateways of bookinfo"],
+            );
+        });
+
+        it("httproute-parent-gateway-exists", async () => {
+            await expectPass("httproute-parent-gateway-exists", gw);
+            await expectFail(
+                "httproute-parent-gateway-exists",
+                mutate(
+                    gw,
+                    HTTPRoute.pulumiType,
+                    "bookinfo/bookinfo",
+                    set("spec.parentRefs[0].name", "bookinfo"),
+                ),
+                ["HTTPRoute bookinfo/bookinfo attaches to Gateway bookinfo/bookinfo", "does not declare"],
+            );
+            await expectFail(
+                "httproute-parent-gateway-exists",
+                mutate(
+                    gw,
+                    HTTPRoute.pulumiType,
+                    "bookinfo/bookinfo",
+                    set("spec.parentRefs[1].sectionName", "https"),
+                ),
+                [
+                    'listener "https" of Gateway bookinfo/bookinfo-gateway',
+                    "has only http, https-bookinfo.localtest.me",
+                ],
+            );
+            // A mesh route (GAMMA) attaches to a Service: not this policy's concern.
+            await expectPass(
+                "httproute-parent-gateway-exists",
+                mutate(
+                    gw,
+                    HTTPRoute.pulumiType,
+                    "bookinfo/bookinfo",
+                    set("spec.parentRefs", [{ group: "", kind: "Service", name: "productpage", port: 9080 }]),
+                ),
+            );
+        });
+
+        it("gateway-hostname-claimed-once", async () => {
+            await expectPass("gateway-hostname-claimed-once", gw);
+            const other = (...edits: Edit[]) =>
+                addCopy(
+                    gw,
+                    GATEWAY,
+                    "bookinfo/bookinfo-gateway",
+                    "other-gateway",
+                    set("metadata.namespace", "other"),
+                    ...edits,
+                );
+            await expectFail("gateway-hostname-claimed-once", other(), [
+                "Gateway other/bookinfo-gateway and Gateway bookinfo/bookinfo-gateway both claim host bookinfo.localtest.me on port 443",
+            ]);
+            // Plain HTTP on any host is shared by path, as Istio Gateways on "*" were.
+            await expectPass(
+                "gateway-hostname-claimed-once",
+                other(
+                    set("spec.listeners", [
+                        get(find(gw, GATEWAY, "bookinfo/bookinfo-gateway").inputs, "spec.listeners[0]"),
+                    ]),
+                ),
+            );
+            // Another gateway Service is another address.
+            await expectPass(
+                "gateway-hostname-claimed-once",
+                other(set("spec.addresses[0].value", "other-gateway.other.svc.cluster.local")),
             );
         });
     });

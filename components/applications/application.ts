@@ -9,6 +9,8 @@ import {
     ServiceEntry,
     VirtualService,
 } from "../crds";
+import type { GatewayApi } from "../istio/config";
+import { gatewayApiIngress } from "../shared/gatewayApiIngress";
 import type { GatewayTls } from "../shared/ingress";
 import { WAYPOINT, gatewaySelectorLabel } from "../shared/names";
 import { dnsNameCovers } from "../tls/hosts";
@@ -42,8 +44,11 @@ export interface ApplicationArgs {
     namespace: pulumi.Output<string>;
     /** The control plane's `ready`: Istio resources and injected workloads wait for it. */
     controlPlaneReady: pulumi.Input<pulumi.Resource>[];
-    /** The installed ingress gateway: its Helm release name (labels, ServiceAccount) and namespace. */
-    ingressGateway: { releaseName: string; namespace: string };
+    /**
+     * The installed ingress gateway: its Helm release name (labels, Service, ServiceAccount) and
+     * namespace, and the API the ingress is written in (`gateway.api`; default "istio").
+     */
+    ingressGateway: { releaseName: string; namespace: string; api?: GatewayApi };
     /** HTTPS at the ingress with the certificate from the TLS component. */
     tls?: GatewayTls;
     /** With `mesh.egressGateway.enabled`: egress goes through it. */
@@ -121,7 +126,10 @@ export class Application extends pulumi.ComponentResource {
         }
         this.table = this.routes.map((r) => ({ application: app.name, ...r }));
 
-        if (app.ingress !== undefined) {
+        if (app.ingress !== undefined && args.ingressGateway.api === "gateway-api") {
+            // The same hosts, paths and HTTPS as the Istio Gateway below, on the same pods.
+            applicationGatewayApiIngress(name, app, args, base);
+        } else if (app.ingress !== undefined) {
             const ingress = app.ingress;
             const target = app.services.find((s) => s.name === ingress.service);
             if (target === undefined) {
@@ -335,4 +343,40 @@ export class Application extends pulumi.ComponentResource {
             true,
         );
     }
+}
+
+/** The application's ingress as a Gateway API Gateway and HTTPRoute (`gateway.api: gateway-api`). */
+function applicationGatewayApiIngress(
+    name: string,
+    app: ApplicationSpec,
+    args: ApplicationArgs,
+    opts: pulumi.CustomResourceOptions,
+): void {
+    const ingress = app.ingress;
+    const target = app.services.find((s) => s.name === ingress?.service);
+    if (ingress === undefined || target === undefined) {
+        throw new Error(`${app.name}: ingress service ${ingress?.service} is not one of its services`);
+    }
+    const tls = args.tls;
+    const served = tls ? servedTlsHosts(ingress.hosts, tls.hosts) : [];
+    gatewayApiIngress({
+        name,
+        opts,
+        namespace: { name: app.namespace, resource: args.namespace },
+        gatewayName: gatewayName(app.name, ingress),
+        gatewayService: { name: args.ingressGateway.releaseName, namespace: args.ingressGateway.namespace },
+        hosts: ingress.hosts,
+        tls: tls && { certificate: tls, hosts: served },
+        routes: [
+            {
+                name: ingressRouteName(app.name, ingress),
+                resource: "ingress-route",
+                hosts: ingressHosts(ingress.hosts, tls && { hosts: served }),
+                paths: ingress.paths,
+                service: ingress.service,
+                port: target.port,
+            },
+        ],
+        dependsOn: args.controlPlaneReady,
+    });
 }

@@ -1025,27 +1025,20 @@ function closest(key: string, candidates: readonly string[]): string | undefined
 }
 
 /**
- * What applications cannot do yet with the stack's ingress API and egress gateway
- * (docs/ambient.md): their ingress is an Istio Gateway; egress through the egress gateway is a
- * VirtualService that only sidecars apply, so ambient pods would go out directly. Refused rather
- * than deployed half-working.
+ * What applications cannot do yet with the stack's egress gateway (docs/ambient.md): egress
+ * through it is a VirtualService that only sidecars apply, so ambient pods would go out directly.
+ * Refused rather than deployed half-working. Their ingress works with either `gateway.api`.
  */
 export function applicationModeIssues(
     r: ConfigReader,
     apps: readonly ApplicationSpec[],
-    mode: { gatewayApi: string; egressGateway?: unknown },
+    mode: { egressGateway?: unknown },
 ): void {
     for (const app of apps) {
         if (app.dataPlane === "ambient" && mode.egressGateway !== undefined && app.egress.length > 0) {
             r.error(
                 `${SECTION}.${app.name}.egress`,
                 `with mesh.dataPlane "ambient", egress through mesh.egressGateway is not built: its routing is a VirtualService that only sidecars apply, so the calls would leave without the gateway. Leave egress out, or set mesh.egressGateway.enabled to false (docs/ambient.md)`,
-            );
-        }
-        if (mode.gatewayApi === "gateway-api" && app.ingress !== undefined) {
-            r.error(
-                `${SECTION}.${app.name}.ingress`,
-                `with gateway.api "gateway-api", an application's ingress as a Gateway API Gateway and HTTPRoute is not built yet: it would still be an Istio Gateway. Leave ingress out, or keep gateway.api "istio" (docs/ambient.md)`,
             );
         }
     }

@@ -17,8 +17,8 @@ export interface BookinfoArgs {
     namespace: pulumi.Output<string>;
     /** The control plane's `ready`: Istio resources and injected workloads wait for it. */
     controlPlaneReady: pulumi.Input<pulumi.Resource>[];
-    /** The installed ingress gateway: its Helm release name (labels, ServiceAccount) and namespace. */
-    ingressGateway: { releaseName: string; namespace: string };
+    /** The installed ingress gateway (release name, namespace) and the ingress API (`gateway.api`). */
+    ingressGateway: ApplicationArgs["ingressGateway"];
     /** With `mesh.egressGateway.enabled`: the Google Books API is reached through it. */
     egressGateway?: ApplicationArgs["egressGateway"];
     tls?: BookinfoTls;

@@ -2,25 +2,23 @@
  * What the first part of ambient and Gateway API support (docs/ambient.md) can render, checked
  * across components. A combination that would deploy but silently not work is refused, with what
  * is missing and what to set instead: Bookinfo's zero-trust policies are L7 rules, which in
- * ambient need to target a waypoint (not built yet), and Gateway API ingress for Bookinfo and the
- * addon UIs is not built either. Bookinfo's routing in ambient is built (HTTPRoutes on a waypoint);
- * what its variants cannot express there is refused by the Bookinfo config (bookinfo/config.ts).
+ * ambient need to target a waypoint (not built yet). Bookinfo's routing in ambient is built
+ * (HTTPRoutes on a waypoint); what its variants cannot express there is refused by the Bookinfo
+ * config (bookinfo/config.ts). Gateway API ingress (`gateway.api: gateway-api`) is built for
+ * Bookinfo, applications and the addon UIs, so nothing is refused for it here.
  */
 import type { ConfigIssue } from "../../config/reader";
 import type { BookinfoConfig } from "../bookinfo/config";
-import { exposedUis } from "../observability/access";
-import type { ObservabilityConfig } from "../observability/config";
 import type { IstioConfig } from "./config";
 
 export interface SupportInput {
-    istio: Pick<IstioConfig, "dataPlane" | "gatewayApi">;
+    istio: Pick<IstioConfig, "dataPlane">;
     bookinfo: Pick<BookinfoConfig, "enabled" | "routing" | "access">;
-    observability: ObservabilityConfig;
 }
 
 export function dataPlaneIssues(cfg: SupportInput): ConfigIssue[] {
     const issues: ConfigIssue[] = [];
-    const { dataPlane, gatewayApi } = cfg.istio;
+    const { dataPlane } = cfg.istio;
     if (cfg.bookinfo.enabled && dataPlane === "ambient" && cfg.bookinfo.access.mode === "zero-trust") {
         // Its ALLOW rules match HTTP methods (L7): enforced by ztunnel, which sees L4 only, they
         // would deny every call. Routing works (waypoint and HTTPRoutes, applications/gamma.ts);
@@ -43,27 +41,6 @@ export function dataPlaneIssues(cfg: SupportInput): ConfigIssue[] {
                 `so ratings sees the waypoint's identity and never reviews v3's, and the rule would deny ` +
                 `nothing. Set it to false, or keep mesh.dataPlane "sidecar" (docs/ambient.md)`,
         });
-    }
-    if (gatewayApi === "gateway-api") {
-        const what = "is not built yet: it would still be an Istio Gateway";
-        if (cfg.bookinfo.enabled) {
-            issues.push({
-                key: "bookinfo.enabled",
-                message:
-                    `with gateway.api "gateway-api", Bookinfo's ingress as a Gateway API Gateway and ` +
-                    `HTTPRoutes ${what}. Set bookinfo.enabled to false, or keep gateway.api "istio" ` +
-                    `(docs/ambient.md)`,
-            });
-        }
-        for (const ui of exposedUis(cfg.observability)) {
-            issues.push({
-                key: `observability.${ui}.ingress.enabled`,
-                message:
-                    `with gateway.api "gateway-api", the ${ui} UI's ingress as a Gateway API Gateway ` +
-                    `and HTTPRoute ${what}. Set observability.${ui}.ingress.enabled to false, or ` +
-                    `keep gateway.api "istio" (docs/ambient.md)`,
-            });
-        }
     }
     return issues;
 }

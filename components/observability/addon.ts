@@ -6,7 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { IstioConfig } from "../istio/config";
+import type { GatewayApi, IstioConfig } from "../istio/config";
 import type { GatewayTls } from "../shared/ingress";
 import type { UiExposure } from "./access";
 import type { ChartSource, ObservabilityConfig } from "./config";
@@ -19,18 +19,24 @@ export interface MeshFacts {
     version: string;
     /** `gateway.name`: the ingress gateway release the UIs are exposed through. */
     gatewayName: string;
+    /** `gateway.namespace`: that gateway's namespace (and the ingress certificate's). */
+    gatewayNamespace: string;
+    /** `gateway.api`: the API the UIs' ingress is written in. */
+    ingressApi: GatewayApi;
     /** `mesh.tracing.samplingPercent`, set by the mesh-default Telemetry. */
     tracingSamplingPercent: number;
 }
 
 /** The {@link MeshFacts} of the validated `istio.*`, `gateway.*` and `mesh.*` settings. */
 export function meshFacts(
-    istio: Pick<IstioConfig, "rootNamespace" | "primary" | "gateway" | "mesh">,
+    istio: Pick<IstioConfig, "rootNamespace" | "primary" | "gateway" | "mesh" | "gatewayApi">,
 ): MeshFacts {
     return {
         rootNamespace: istio.rootNamespace,
         version: istio.primary.version,
         gatewayName: istio.gateway.name,
+        gatewayNamespace: istio.gateway.namespace,
+        ingressApi: istio.gatewayApi,
         tracingSamplingPercent: istio.mesh.tracingSamplingPercent,
     };
 }

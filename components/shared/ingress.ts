@@ -62,3 +62,17 @@ export function ingressServers(hosts: string[], tls?: ServedTls, suffix = ""): G
     });
     return servers;
 }
+
+/**
+ * The HTTPS an ingress with `hosts` gets from the certificate: an ingress that answers any host
+ * ("*") serves every certificate host except those another ingress names (`named`: the named hosts
+ * of every ingress of the stack). Two Gateways with an HTTPS server for the same host on one
+ * gateway are a conflict Istio settles by serving one of them, whichever API writes them.
+ */
+export function ingressTls(tls: GatewayTls, hosts: readonly string[], named: readonly string[]): GatewayTls {
+    if (!hosts.includes("*")) {
+        return tls;
+    }
+    const others = new Set(named.filter((h) => !hosts.includes(h)));
+    return { ...tls, hosts: tls.hosts.filter((h) => !others.has(h)) };
+}

@@ -1,9 +1,11 @@
 /**
  * UI exposure: one Gateway on the ingress gateway for every UI exposed on a host, and a
- * VirtualService per UI routing its path to its Service (over HTTPS for named hosts when TLS is on).
+ * VirtualService per UI routing its path to its Service (over HTTPS for named hosts when TLS is on);
+ * with `gateway.api: gateway-api`, a Gateway API Gateway and an HTTPRoute per UI instead.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Gateway, VirtualService } from "../../crds";
+import { gatewayApiIngress } from "../../shared/gatewayApiIngress";
 import { ingressServers } from "../../shared/ingress";
 import { gatewaySelectorLabel, serviceFqdn } from "../../shared/names";
 import type { AddonContext } from "../addon";
@@ -23,6 +25,32 @@ export function exposeUis(ctx: AddonContext): void {
         return;
     }
     const hosts = exposedHosts(cfg);
+    if (ctx.mesh.ingressApi === "gateway-api") {
+        // The same hosts, paths and HTTPS as the Istio Gateway below, on the same gateway pods.
+        const secureHosts = tls ? httpsHosts(cfg) : [];
+        gatewayApiIngress({
+            name,
+            opts: k8sOpts,
+            namespace: { name: ctx.mesh.rootNamespace, resource: namespace },
+            gatewayName: UI_GATEWAY,
+            gatewayService: { name: ctx.mesh.gatewayName, namespace: ctx.mesh.gatewayNamespace },
+            hosts,
+            tls: tls && { certificate: tls, hosts: secureHosts },
+            routes: exposed.map((ui) => {
+                const t = uiTarget(ui);
+                return {
+                    name: `${ui}-ui`,
+                    resource: `${ui}-route`,
+                    hosts: [cfg[ui].ingress.host],
+                    paths: [{ prefix: t.path }],
+                    service: t.service,
+                    port: t.servicePort,
+                };
+            }),
+            dependsOn: ready,
+        });
+        return;
+    }
     const selector = { istio: gatewaySelectorLabel(ctx.mesh.gatewayName) };
     const secure = tls ? httpsHosts(cfg) : [];
     const spec =

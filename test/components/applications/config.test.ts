@@ -419,7 +419,7 @@ describe("applications config", () => {
         });
     });
 
-    it("refuses, in ambient mode, what HTTPRoutes and ztunnel cannot do, each at its key; and Gateway API ingress", () => {
+    it("refuses, in ambient mode, what HTTPRoutes and ztunnel cannot do, each at its key; ingress works with the Gateway API", () => {
         const ambient = { "mesh.dataPlane": "ambient", "bookinfo.enabled": "false" };
         expectIssues(issuesOf(shopApplications(), ambient), {
             "applications.shop.routes.cart[1].fault": ["no Gateway API equivalent", "remove the fault"],
@@ -452,9 +452,7 @@ describe("applications config", () => {
                 "bookinfo.enabled": "false",
                 "observability.enabled": "false",
             }),
-            {
-                "applications.shop.ingress": ['gateway.api "gateway-api"', "Leave ingress out"],
-            },
+            {},
         );
     });
 

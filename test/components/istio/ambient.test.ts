@@ -113,26 +113,11 @@ describe("ambient data plane: config", () => {
         assert.match(deny[0].message, /waypoint's identity/);
     });
 
-    it("refuses Gateway API ingress where it is not built yet (Bookinfo, exposed addon UIs)", () => {
-        const issues = configIssues("dev", {
-            "gateway.api": "gateway-api",
-            "observability.kiali.ingress.enabled": true,
-        });
-        assert.deepStrictEqual(keys(issues).sort(), [
-            "bookinfo.enabled",
-            "observability.kiali.ingress.enabled",
-        ]);
-        for (const i of issues) {
-            assert.match(i.message, /gateway\.api "gateway-api"/);
-            assert.match(i.message, /not built yet/);
-        }
+    it("accepts Gateway API ingress with Bookinfo and exposed addon UIs (built, not refused)", () => {
         assert.deepStrictEqual(
             configIssues("dev", {
                 "gateway.api": "gateway-api",
-                "bookinfo.enabled": false,
-                "observability.kiali.ingress.enabled": false,
-                "observability.grafana.ingress.enabled": false,
-                "observability.jaeger.ingress.enabled": false,
+                "observability.kiali.ingress.enabled": true,
             }),
             [],
         );
