@@ -210,8 +210,14 @@ export async function runCli(
     argv: string[] = process.argv.slice(2),
     io: Io = consoleIo,
 ): Promise<number> {
+    let flatPaths: string[] = [];
     try {
         const parsed = parseCli(argv, spec);
+        if (parsed !== "help" && !parsed.configPath) {
+            flatPaths = parsed.overrides
+                .map((o) => o.key)
+                .filter((k) => /[.[]/.test(k.replace(/^[^:]*:/, "")));
+        }
         if (parsed === "help") {
             io.out(usage(spec));
             return EXIT_OK;
@@ -225,6 +231,15 @@ export async function runCli(
         }
         if (err instanceof ConfigError) {
             io.err(err.message);
+            if (flatPaths.length > 0) {
+                // As with `pulumi up --config`, a dotted key is a path only under --config-path
+                // (pkg/cmd/pulumi/operations/up.go: `--config-path`); say so once, here, where the
+                // command line is known.
+                io.err(
+                    `  (--config ${flatPaths.join(", ")}: a key with "." or "[" is a path only with --config-path, ` +
+                        `as with \`pulumi up --config-path\`; add --config-path to this command)`,
+                );
+            }
             return EXIT_USAGE;
         }
         const e = err instanceof Error ? err : new Error(String(err));
