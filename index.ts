@@ -13,6 +13,13 @@ import {
     ingressPorts,
     kubectlCommand,
 } from "./components/istio";
+import {
+    CREDENTIALS_OUTPUT,
+    IDENTITY_OUTPUT,
+    MulticlusterMesh,
+    TRUST_OUTPUT,
+    joinMesh,
+} from "./components/multicluster";
 import { Observability, meshFacts } from "./components/observability";
 import { httpsHosts } from "./components/observability/access";
 import { uiAccessOutputs } from "./components/observability/outputs";
@@ -21,9 +28,13 @@ import { revisionName } from "./components/shared/names";
 import { IngressTls, httpsUrls } from "./components/tls";
 import { readStackConfig, readStackSecrets } from "./config";
 
-export = () => {
+export = async () => {
     const cfg = readStackConfig();
     const secrets = readStackSecrets(cfg);
+    // Peers are read and checked before anything is declared (a refused peer stops the run).
+    const mc = cfg.multicluster.enabled
+        ? await joinMesh(cfg.multicluster, cfg.stack, cfg.istio.mesh.mtls, cfg.istio.rootNamespace)
+        : undefined;
     // Written manifests would hold the credentials in plaintext: supplied out of band.
     const createSecrets = cfg.cluster.renderYamlTo === undefined;
 
@@ -42,6 +53,7 @@ export = () => {
         config: cfg.istio,
         protect: cfg.cluster.protect,
         gatewayStatus: cfg.cluster.renderYamlTo === undefined,
+        multicluster: mc && { identity: mc.identity, pluginCa: mc.pluginCa },
         namespaces: [
             ...cfg.istio.namespaces,
             ...(cfg.bookinfo.enabled ? [cfg.bookinfo] : []).map((b) => ({
@@ -56,6 +68,18 @@ export = () => {
             })),
         ],
     });
+
+    const multicluster =
+        mc &&
+        new MulticlusterMesh("multicluster", {
+            provider: cluster.provider,
+            controlPlane: cfg.istio,
+            network: cfg.multicluster.network,
+            apiServer: cfg.multicluster.apiServer,
+            rootNamespace: mesh.rootNamespace,
+            controlPlaneReady: mesh.ready,
+            peers: mc.peers,
+        });
 
     // Before Bookinfo, whose Gateway takes `tls.gatewayTls` (credentialName, hosts, redirect).
     const tls = cfg.tls.enabled
@@ -195,5 +219,9 @@ export = () => {
             ),
         kialiViewerTokens: observability?.kialiViewerTokens,
         grafanaAdmin: observability?.grafanaAdmin,
+        // Read by the peer stacks (components/multicluster/read.ts).
+        [IDENTITY_OUTPUT]: mc?.identity,
+        [CREDENTIALS_OUTPUT]: multicluster?.credentials,
+        [TRUST_OUTPUT]: mc?.trust,
     };
 };

@@ -116,6 +116,19 @@ export const DEPENDENCIES: Dependency[] = [
         ],
     },
     {
+        on: "multicluster.enabled",
+        active: (c) => c.multicluster.enabled,
+        when: "true",
+        settings: [
+            "multicluster.meshId",
+            "multicluster.clusterName",
+            "multicluster.network",
+            "multicluster.peers",
+            "multicluster.apiServer",
+            "multicluster.trust",
+        ],
+    },
+    {
         on: "bookinfo.enabled",
         active: (c) => c.bookinfo.enabled,
         when: "true",

@@ -14,6 +14,7 @@ import {
     parseObservabilityConfig,
 } from "../components/observability/config";
 import { httpsHosts } from "../components/observability/access";
+import { MulticlusterConfig, parseMulticlusterConfig } from "../components/multicluster/config";
 import { TlsConfig, parseTlsConfig } from "../components/tls/config";
 import { gatewayTlsIssues } from "../components/tls/hosts";
 import { dataPlaneIssues } from "../components/istio/support";
@@ -36,6 +37,8 @@ export interface StackConfig {
     tls: TlsConfig;
     /** The teams' own applications (`istio-mesh:applications`), in the order described. */
     applications: ApplicationSpec[];
+    /** One mesh across clusters (`istio-mesh:multicluster`): identity, peers, trust. */
+    multicluster: MulticlusterConfig;
 }
 
 export { CONFIG_SECTIONS, SECRET_SET, configInput, formatWarning, knownSections } from "./source";
@@ -163,6 +166,7 @@ export function parseStackConfig(raw: RawConfig, stack: string, opts: ParseOptio
         bookinfo: parseBookinfoConfig(r, istio.dataPlane),
         tls: parseTlsConfig(r),
         applications: parseApplicationsConfig(r, istio.dataPlane),
+        multicluster: parseMulticlusterConfig(r, stack, project.name),
     };
     r.rejectUnknownKeys(knownSections(project));
     for (const issue of namespaceIssues(ownedNamespaces(config).filter((ns) => !r.hasIssue(ns.key)))) {
@@ -184,6 +188,15 @@ export function parseStackConfig(raw: RawConfig, stack: string, opts: ParseOptio
             "gateway.serviceType",
             `${show(config.istio.gateway.serviceType)} is not allowed with cluster.kind.create true: kind maps ` +
                 `localhost:${config.cluster.kind.httpHostPort} and :${config.cluster.kind.httpsHostPort} to the gateway's node ports; use "NodePort"`,
+        );
+    }
+    if (config.multicluster.enabled && config.istio.dataPlane === "ambient" && !r.hasIssue("mesh.dataPlane")) {
+        // Ambient multi-network is a different (alpha) recipe: an HBONE east-west Gateway of class
+        // istio-east-west and istiod's AMBIENT_ENABLE_MULTI_NETWORK; only sidecars are built here.
+        r.error(
+            "multicluster.enabled",
+            'true is not supported with mesh.dataPlane "ambient": the multi-cluster mesh is built for sidecars ' +
+                '(istio.io "Install Multi-Primary on different networks"); use mesh.dataPlane "sidecar"',
         );
     }
     if (config.tls.enabled && !r.hasIssue("tls.hosts")) {

@@ -57,6 +57,7 @@ export const CONFIG_SECTIONS = [
     "bookinfo",
     "tls",
     "applications",
+    "multicluster",
 ] as const;
 
 /** Sections: the ones above plus the head of every key Pulumi.yaml declares. */

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { keepChartCrds, protectOpts } from "../cluster/protection";
 import { PeerAuthentication } from "../crds";
 import { GatewayApiCrds } from "../gatewayapi";
-import { MESH_DEFAULT_PEER_AUTHENTICATION, meshNamespaceLabels } from "../shared/names";
+import type { PluginCa } from "../multicluster/peers";
+import { MESH_DEFAULT_PEER_AUTHENTICATION, NETWORK_LABEL, meshNamespaceLabels } from "../shared/names";
 import type { LoadBalancerStatus } from "./access";
 import { chartServiceLoadBalancer } from "./chartService";
 import {
@@ -15,6 +16,7 @@ import {
 } from "./config";
 import {
     baseChartVersion,
+    ClusterIdentity,
     baseValues,
     cniValues,
     egressGatewayValues,
@@ -37,7 +39,16 @@ export interface ControlPlaneArgs {
      * manifests: no load balancer is ever provisioned. Defaults to true.
      */
     gatewayStatus?: boolean;
+    /** Joins a multi-cluster mesh: istiod's identity, the network label, a plug-in CA. */
+    multicluster?: {
+        identity: ClusterIdentity;
+        /** This cluster's intermediate CA (secret), written to `cacerts` before istiod starts. */
+        pluginCa: pulumi.Input<PluginCa>;
+    };
 }
+
+/** istiod mounts this Secret (optional volume) and picks plug-in mode only if it exists at start-up. */
+export const PLUGIN_CA_SECRET = "cacerts";
 
 const WEBHOOK_TYPES = [
     "kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration",
@@ -112,11 +123,35 @@ export class ControlPlane extends pulumi.ComponentResource {
         const protect = args.protect ?? false;
         const nsOpts = { ...k8sOpts, ...protectOpts(protect) };
 
+        const mc = args.multicluster;
         const rootNs = new k8s.core.v1.Namespace(
             `${name}-root-namespace`,
-            { metadata: { name: cfg.rootNamespace } },
+            {
+                metadata: {
+                    name: cfg.rootNamespace,
+                    // istiod takes the network of workloads without their own label from it.
+                    ...(mc ? { labels: { [NETWORK_LABEL]: mc.identity.network } } : {}),
+                },
+            },
             nsOpts,
         );
+        const pluginCa = mc
+            ? new k8s.core.v1.Secret(
+                  `${name}-cacerts`,
+                  {
+                      metadata: { name: PLUGIN_CA_SECRET, namespace: rootNs.metadata.name },
+                      stringData: pulumi.secret(
+                          pulumi.output(mc.pluginCa).apply((ca) => ({
+                              "ca-cert.pem": ca.caCert,
+                              "ca-key.pem": ca.caKey,
+                              "root-cert.pem": ca.rootCert,
+                              "cert-chain.pem": ca.certChain,
+                          })),
+                      ),
+                  },
+                  k8sOpts,
+              )
+            : undefined;
 
         const base = new k8s.helm.v4.Chart(
             `${name}-base`,
@@ -161,11 +196,11 @@ export class ControlPlane extends pulumi.ComponentResource {
                     version: cp.version,
                     repositoryOpts,
                     namespace: rootNs.metadata.name,
-                    values: istiodValues(cfg, cp),
+                    values: istiodValues(cfg, cp, mc?.identity),
                 },
                 {
                     ...k8sOpts,
-                    dependsOn: [base, ...(gatewayApi?.ready ?? [])],
+                    dependsOn: [base, ...(gatewayApi?.ready ?? []), ...(pluginCa ? [pluginCa] : [])],
                     transforms: [ignoreIstiodOwnedWebhookFields],
                 },
             );

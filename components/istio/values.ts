@@ -47,7 +47,14 @@ export interface IstiodValues {
     /** "ambient" in ambient mode: the chart merges files/profile-ambient.yaml under these values. */
     profile?: "ambient";
     revision: string;
-    global: { istioNamespace: string; proxy: { resources: K8sResources } };
+    global: {
+        istioNamespace: string;
+        proxy: { resources: K8sResources };
+        /** Multi-cluster identity (istiod chart values.yaml `global.meshID`, `multiCluster`, `network`). */
+        meshID?: string;
+        multiCluster?: { clusterName: string };
+        network?: string;
+    };
     base: { validationFailurePolicy: "Fail" };
     pilot: {
         autoscaleEnabled: boolean;
@@ -182,7 +189,18 @@ export function meshConfig(cfg: ControlPlaneSettings): MeshConfigValues {
     };
 }
 
-export function istiodValues(cfg: ControlPlaneSettings, cp: ControlPlaneRevision): IstiodValues {
+/** A cluster's place in a multi-cluster mesh, as istiod is told it. */
+export interface ClusterIdentity {
+    meshId: string;
+    clusterName: string;
+    network: string;
+}
+
+export function istiodValues(
+    cfg: ControlPlaneSettings,
+    cp: ControlPlaneRevision,
+    identity?: ClusterIdentity,
+): IstiodValues {
     const s = cfg.istiod;
     return {
         ...(cfg.dataPlane === "ambient" ? { profile: "ambient" as const } : {}),
@@ -190,6 +208,14 @@ export function istiodValues(cfg: ControlPlaneSettings, cp: ControlPlaneRevision
         global: {
             istioNamespace: cfg.rootNamespace,
             proxy: { resources: k8sResources(cfg.mesh.proxyResources) },
+            // Every revision of a cluster's istiod shares its identity (istio.io multi-primary task).
+            ...(identity
+                ? {
+                      meshID: identity.meshId,
+                      multiCluster: { clusterName: identity.clusterName },
+                      network: identity.network,
+                  }
+                : {}),
         },
         base: { validationFailurePolicy: "Fail" },
         pilot: {

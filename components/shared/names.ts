@@ -84,3 +84,6 @@ export const WAYPOINT = {
     gatewayClassName: "istio-waypoint",
     useLabel: "istio.io/use-waypoint",
 } as const;
+
+/** The label istiod reads the network of a workload, gateway or namespace from (multi-cluster). */
+export const NETWORK_LABEL = "topology.istio.io/network";

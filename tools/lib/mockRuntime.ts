@@ -7,6 +7,7 @@
  * secret outputs come back secret), and any unexpected invoke fails loudly.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { StackOutputs, outputsFromConfig, resolvePeers } from "./peers";
 import { LoadedConfig, asProgramConfig } from "./stackFiles";
 
 /** Pulumi's wire marker for a secret value: the SDK's public constants (runtime/rpc.ts). */
@@ -114,7 +115,60 @@ const PROVIDER_SECRET_OUTPUTS: Record<
     "command:local:Command": {
         stdout: (_i, n) => `# mock output of ${n}`,
     },
+    "tls:index/privateKey:PrivateKey": {
+        privateKeyPem: (_i, n) => mockPem("PRIVATE KEY", n),
+        privateKeyPemPkcs8: (_i, n) => mockPem("PRIVATE KEY", n),
+        privateKeyOpenssh: (_i, n) => `mock-openssh-key-${n}`,
+    },
 };
+
+/** A PEM-shaped placeholder (offline nothing is generated or signed). */
+function mockPem(label: string, name: string): string {
+    return `-----BEGIN ${label}-----\n${Buffer.from(`mock ${label} of ${name}`).toString("base64")}\n-----END ${label}-----\n`;
+}
+
+/** Computed outputs the real providers return in plaintext, where the program reads them. */
+const PROVIDER_OUTPUTS: Record<string, Record<string, (inputs: Record<string, unknown>, name: string) => unknown>> = {
+    "tls:index/privateKey:PrivateKey": { publicKeyPem: (_i, n) => mockPem("PUBLIC KEY", n) },
+    "tls:index/selfSignedCert:SelfSignedCert": { certPem: (_i, n) => mockPem("CERTIFICATE", n) },
+    "tls:index/certRequest:CertRequest": { certRequestPem: (_i, n) => mockPem("CERTIFICATE REQUEST", n) },
+    "tls:index/locallySignedCert:LocallySignedCert": { certPem: (_i, n) => mockPem("CERTIFICATE", n) },
+};
+
+export const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
+
+/** Outputs of the stacks the evaluated program may reference, by the name it references them with. */
+let stackReferences: Record<string, StackOutputs> = {};
+
+/**
+ * A StackReference read, answered as the engine answers it: the referenced stack's outputs, with
+ * the names of those that are secret. A stack nobody knows is an error, as in the engine.
+ */
+function stackReferenceState(name: string): Record<string, unknown> {
+    const outputs = stackReferences[name];
+    if (outputs === undefined) {
+        throw new Error(`unknown stack ${JSON.stringify(name)} (no offline outputs for it)`);
+    }
+    return {
+        name,
+        outputs,
+        secretOutputNames: Object.keys(outputs).filter((k) => isSecretWrapper(outputs[k])),
+    };
+}
+
+/**
+ * A service-account-token Secret once the Kubernetes token controller filled it in
+ * (kubernetes.io/docs "Manually create a long-lived API token for a ServiceAccount").
+ */
+function serviceAccountTokenData(inputs: Record<string, unknown>, name: string): Record<string, unknown> {
+    const meta = (inputs.metadata ?? {}) as { namespace?: string };
+    const b64 = (s: string) => Buffer.from(s).toString("base64");
+    return {
+        token: b64(`mock-service-account-token-${name}`),
+        "ca.crt": b64(mockPem("CERTIFICATE", `${name} API server CA`)),
+        namespace: b64(String(meta.namespace ?? "default")),
+    };
+}
 
 /** A manifest file (or URL) the provider reads and applies (`k8s.yaml.v2.ConfigFile`). */
 export const CONFIG_FILE_TYPE = "kubernetes:yaml/v2:ConfigFile";
@@ -166,13 +220,23 @@ async function chartChildren(chart: string, inputs: Record<string, unknown>): Pr
 const mocks: pulumi.runtime.Mocks = {
     async newResource(args) {
         const inputs = args.inputs as Record<string, unknown>;
+        if (args.type === STACK_REFERENCE_TYPE) {
+            return { id: args.id ?? String(inputs.name), state: stackReferenceState(String(inputs.name)) };
+        }
         if (args.id) {
             // A read (`get`) or an import: the program declares neither; the given fields come back.
             return { id: args.id, state: inputs };
         }
         const state: Record<string, unknown> = { ...inputs };
+        for (const [prop, make] of Object.entries(PROVIDER_OUTPUTS[args.type] ?? {})) {
+            state[prop] = make(inputs, args.name);
+        }
         for (const [prop, make] of Object.entries(PROVIDER_SECRET_OUTPUTS[args.type] ?? {})) {
             state[prop] = secretValue(make(inputs, args.name));
+        }
+        if (args.type === "kubernetes:core/v1:Secret" && inputs.type === "kubernetes.io/service-account-token") {
+            // The provider marks a Secret's data secret.
+            state.data = secretValue(serviceAccountTokenData(inputs, args.name));
         }
         if (args.type === CHART_V4_TYPE) {
             // Chart v4 renders provider-side; offline it has no children unless a test deployed some.
@@ -365,11 +429,33 @@ export function engineUrn(
     return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
+export interface EvaluateOptions {
+    /** Outputs of peer stacks from elsewhere (`--stack-output NAME=FILE.json`), by reference. */
+    stackOutputs?: Record<string, StackOutputs>;
+    /**
+     * How the peers' own peers are answered: 0 (the stack under review) evaluates its peers from
+     * their stack files, 1 (such a peer) answers its peers from their config (tools/lib/peers.ts).
+     */
+    depth?: number;
+}
+
 /**
  * Evaluates the program once against the given config. Concurrent evaluations in one process are
- * not supported (the Pulumi runtime state is process-wide); sequential ones are.
+ * not supported (the Pulumi runtime state is process-wide); sequential ones are. The stacks it
+ * references (multicluster.peers) are evaluated first, one after the other.
  */
-export async function evaluate(config: LoadedConfig, program?: Program): Promise<Evaluation> {
+export async function evaluate(
+    config: LoadedConfig,
+    program?: Program,
+    opts: EvaluateOptions = {},
+): Promise<Evaluation> {
+    const depth = opts.depth ?? 0;
+    const given = opts.stackOutputs ?? {};
+    const references = await resolvePeers(config, given, async (peer) =>
+        depth === 0
+            ? (await evaluate(peer, program, { stackOutputs: given, depth: 1 })).outputs
+            : outputsFromConfig(peer, secretValue),
+    );
     // The SDK records `new Error().stack` for every internal promise (runtime/debuggable.ts, for
     // its leak report); under ts-node's source-map support formatting those traces is most of an
     // offline evaluation's time. Set ISTIO_MESH_STACK_TRACES=1 to keep them while debugging.
@@ -378,8 +464,10 @@ export async function evaluate(config: LoadedConfig, program?: Program): Promise
         Error.stackTraceLimit = 0;
     }
     try {
+        stackReferences = references;
         return await evaluateOnce(config, program);
     } finally {
+        stackReferences = {};
         Error.stackTraceLimit = stackTraceLimit;
     }
 }
