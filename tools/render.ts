@@ -1,12 +1,14 @@
 /**
  * npm run render -- --stack <name> --out <dir> [--config KEY=VALUE ...] [--config-path]
+ *     [--stack-output NAME=FILE.json ...]
  *
  * Evaluates the program under Pulumi's mock runtime with the stack's config and writes
  * manifests.yaml, charts.yaml, resources.json and outputs.json to <dir>. Invalid config: the same
  * errors `pulumi up` would print, exit 2, and nothing written.
  */
 import { CliSpec, Io, ParsedCli, UsageError, cliMain, single } from "./lib/cli";
-import { evaluate } from "./lib/mockRuntime";
+import { evaluate, secretValue } from "./lib/mockRuntime";
+import { STACK_OUTPUT_FLAG, stackOutputsOption } from "./lib/peers";
 import { render, writeRendered } from "./lib/render";
 import { loadStackConfig } from "./lib/stackFiles";
 
@@ -16,7 +18,7 @@ export const RENDER_CLI: CliSpec = {
         "Evaluates the program offline (mock runtime) and writes manifests.yaml, charts.yaml, resources.json and outputs.json.",
     stack: "required",
     config: true,
-    flags: [{ name: "--out", value: "<dir>", help: "directory to write the rendered files to" }],
+    flags: [{ name: "--out", value: "<dir>", help: "directory to write the rendered files to" }, STACK_OUTPUT_FLAG],
 };
 
 export async function renderMain(args: ParsedCli, io: Io): Promise<number> {
@@ -25,7 +27,9 @@ export async function renderMain(args: ParsedCli, io: Io): Promise<number> {
         throw new UsageError("where to? pass --out <dir>");
     }
     const config = loadStackConfig(args.stack as string, args.overrides, args.configPath);
-    const rendered = render(await evaluate(config));
+    // Peer stacks of a multi-cluster mesh: from these files, else from their stack files here.
+    const stackOutputs = stackOutputsOption(args, secretValue);
+    const rendered = render(await evaluate(config, undefined, { stackOutputs }));
     for (const file of writeRendered(out, rendered)) {
         io.out(`wrote ${file}`);
     }

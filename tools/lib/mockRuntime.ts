@@ -96,7 +96,7 @@ export function isSecretWrapper(v: unknown): v is { value: unknown } {
     );
 }
 
-function secretValue(v: unknown): Record<string, unknown> {
+export function secretValue(v: unknown): Record<string, unknown> {
     return { [SECRET_SIG]: SECRET_SIG_VALUE, value: v };
 }
 

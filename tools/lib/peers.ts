@@ -14,6 +14,7 @@ import { show } from "../../config/reader";
 import { MeshTrust, identityOutput } from "../../components/multicluster/peers";
 import { CREDENTIALS_OUTPUT, IDENTITY_OUTPUT, TRUST_OUTPUT } from "../../components/multicluster/peers";
 import { stackOf } from "../../components/multicluster/config";
+import { Flag, ParsedCli, UsageError } from "./cli";
 import { LoadedConfig, PROJECT_ROOT, configSource, loadStackConfig } from "./stackFiles";
 
 /** Outputs of another stack, as its `pulumi stack output --json --show-secrets` would print them. */
@@ -142,6 +143,39 @@ export async function resolvePeers(
     }
     if (issues.length > 0) {
         throw new ConfigError(issues, config.stack);
+    }
+    return out;
+}
+
+/** `--stack-output NAME=FILE.json`: a peer's outputs from another repository (repeatable). */
+export const STACK_OUTPUT_FLAG: Flag = {
+    name: "--stack-output",
+    value: "NAME=FILE.json",
+    repeat: true,
+    help: "outputs of a peer stack (as `pulumi stack output --json --show-secrets -s NAME` prints them) for its StackReference",
+};
+
+/** The `--stack-output` files, read; a malformed option or unreadable file is a usage error. */
+export function stackOutputsOption(
+    args: ParsedCli,
+    secret: (v: unknown) => unknown,
+): Record<string, StackOutputs> {
+    const out: Record<string, StackOutputs> = {};
+    for (const value of args.values.get(STACK_OUTPUT_FLAG.name) ?? []) {
+        const at = value.indexOf("=");
+        if (at <= 0 || at === value.length - 1) {
+            throw new UsageError(`--stack-output expects NAME=FILE.json, got ${JSON.stringify(value)}`);
+        }
+        const name = value.slice(0, at);
+        const file = value.slice(at + 1);
+        if (out[name] !== undefined) {
+            throw new UsageError(`--stack-output ${name} given more than once`);
+        }
+        try {
+            out[name] = readStackOutputFile(file, secret);
+        } catch (e) {
+            throw new UsageError(`--stack-output ${name}: ${(e as Error).message}`);
+        }
     }
     return out;
 }
