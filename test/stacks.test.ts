@@ -29,8 +29,8 @@ function strings(v: unknown): string[] {
 }
 
 describe("committed stacks", () => {
-    it("are dev, staging and prod", () => {
-        assert.deepStrictEqual(STACKS, ["dev", "staging", "prod"]);
+    it("are dev, staging and prod, then the multi-cluster pair dev-east and dev-west", () => {
+        assert.deepStrictEqual(STACKS, ["dev", "staging", "prod", "dev-east", "dev-west"]);
     });
 
     for (const stack of STACKS) {
