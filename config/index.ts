@@ -190,7 +190,11 @@ export function parseStackConfig(raw: RawConfig, stack: string, opts: ParseOptio
                 `localhost:${config.cluster.kind.httpHostPort} and :${config.cluster.kind.httpsHostPort} to the gateway's node ports; use "NodePort"`,
         );
     }
-    if (config.multicluster.enabled && config.istio.dataPlane === "ambient" && !r.hasIssue("mesh.dataPlane")) {
+    if (
+        config.multicluster.enabled &&
+        config.istio.dataPlane === "ambient" &&
+        !r.hasIssue("mesh.dataPlane")
+    ) {
         // Ambient multi-network is a different (alpha) recipe: an HBONE east-west Gateway of class
         // istio-east-west and istiod's AMBIENT_ENABLE_MULTI_NETWORK; only sidecars are built here.
         r.error(

@@ -18,7 +18,10 @@ export const RENDER_CLI: CliSpec = {
         "Evaluates the program offline (mock runtime) and writes manifests.yaml, charts.yaml, resources.json and outputs.json.",
     stack: "required",
     config: true,
-    flags: [{ name: "--out", value: "<dir>", help: "directory to write the rendered files to" }, STACK_OUTPUT_FLAG],
+    flags: [
+        { name: "--out", value: "<dir>", help: "directory to write the rendered files to" },
+        STACK_OUTPUT_FLAG,
+    ],
 };
 
 export async function renderMain(args: ParsedCli, io: Io): Promise<number> {

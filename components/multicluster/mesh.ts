@@ -2,7 +2,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Gateway } from "../crds";
 import type { ControlPlaneSettings } from "../istio/config";
-import { ApiServerCredentials, EAST_WEST_RELEASE, PeerView, remoteKubeconfig, remoteSecretName } from "./peers";
+import {
+    ApiServerCredentials,
+    EAST_WEST_RELEASE,
+    PeerView,
+    remoteKubeconfig,
+    remoteSecretName,
+} from "./peers";
 import { CROSS_NETWORK_GATEWAY, crossNetworkGatewaySpec, eastWestGatewayValues } from "./values";
 
 /**
@@ -88,13 +94,11 @@ export class MulticlusterMesh extends pulumi.ComponentResource {
             { ...k8sOpts, dependsOn: args.controlPlaneReady },
         );
         this.credentials = pulumi.secret(
-            pulumi.output(token.data).apply(
-                (data): ApiServerCredentials => ({
-                    server: args.apiServer,
-                    certificateAuthorityData: data?.["ca.crt"] ?? "",
-                    token: Buffer.from(data?.token ?? "", "base64").toString("utf8"),
-                }),
-            ),
+            pulumi.output(token.data).apply((data): ApiServerCredentials => ({
+                server: args.apiServer,
+                certificateAuthorityData: data?.["ca.crt"] ?? "",
+                token: Buffer.from(data?.token ?? "", "base64").toString("utf8"),
+            })),
         );
 
         for (const peer of args.peers) {

@@ -121,15 +121,21 @@ export function checkPeers(
         }
         const problems: string[] = [];
         if (identity.meshId !== self.meshId) {
-            problems.push(`is in mesh ${show(identity.meshId)}, not this stack's ${show(self.meshId)} (multicluster.meshId)`);
+            problems.push(
+                `is in mesh ${show(identity.meshId)}, not this stack's ${show(self.meshId)} (multicluster.meshId)`,
+            );
         }
         const sameName = clusterNames.get(identity.clusterName);
         if (sameName !== undefined) {
-            problems.push(`has the clusterName ${show(identity.clusterName)} of ${sameName}; every cluster's name must be unique`);
+            problems.push(
+                `has the clusterName ${show(identity.clusterName)} of ${sameName}; every cluster's name must be unique`,
+            );
         }
         const sameNetwork = networks.get(identity.network);
         if (sameNetwork !== undefined) {
-            problems.push(`has the network ${show(identity.network)} of ${sameNetwork}; each cluster has its own network`);
+            problems.push(
+                `has the network ${show(identity.network)} of ${sameNetwork}; each cluster has its own network`,
+            );
         } else if (identity.eastWestGateway === undefined) {
             problems.push(
                 `is on another network (${show(identity.network)}) but exposes no east-west gateway, so nothing here could reach its services`,

@@ -27,7 +27,7 @@ function outputsOf(ref: pulumi.StackReference): Promise<Record<string, unknown>>
     // A StackReference is a read: its outputs are known in previews too.
     return new Promise((resolve) => {
         ref.outputs.apply((o) => {
-            resolve((o ?? {}) as Record<string, unknown>);
+            resolve(o ?? {});
         });
     });
 }
@@ -44,7 +44,9 @@ export async function readPeers(
     stack: string,
     parent?: pulumi.Resource,
 ): Promise<MeshPeers> {
-    const refs = m.peers.map((peer) => new pulumi.StackReference(`multicluster-peer-${peer}`, { name: peer }, { parent }));
+    const refs = m.peers.map(
+        (peer) => new pulumi.StackReference(`multicluster-peer-${peer}`, { name: peer }, { parent }),
+    );
     const readings = await Promise.all(
         refs.map(async (ref, i) => ({
             ref: m.peers[i],

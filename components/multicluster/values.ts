@@ -7,7 +7,6 @@ import type { ControlPlaneSettings } from "../istio/config";
 import { GatewayValues, gatewayValues } from "../istio/values";
 import { EAST_WEST_RELEASE, EAST_WEST_TLS_PORT } from "./peers";
 
-
 /** The gateway chart's `networkGatewayPorts` entries (templates/service.yaml requires all four). */
 export interface NetworkGatewayPort {
     port: number;

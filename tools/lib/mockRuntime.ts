@@ -128,7 +128,10 @@ function mockPem(label: string, name: string): string {
 }
 
 /** Computed outputs the real providers return in plaintext, where the program reads them. */
-const PROVIDER_OUTPUTS: Record<string, Record<string, (inputs: Record<string, unknown>, name: string) => unknown>> = {
+const PROVIDER_OUTPUTS: Record<
+    string,
+    Record<string, (inputs: Record<string, unknown>, name: string) => unknown>
+> = {
     "tls:index/privateKey:PrivateKey": { publicKeyPem: (_i, n) => mockPem("PUBLIC KEY", n) },
     "tls:index/selfSignedCert:SelfSignedCert": { certPem: (_i, n) => mockPem("CERTIFICATE", n) },
     "tls:index/certRequest:CertRequest": { certRequestPem: (_i, n) => mockPem("CERTIFICATE REQUEST", n) },
@@ -234,7 +237,10 @@ const mocks: pulumi.runtime.Mocks = {
         for (const [prop, make] of Object.entries(PROVIDER_SECRET_OUTPUTS[args.type] ?? {})) {
             state[prop] = secretValue(make(inputs, args.name));
         }
-        if (args.type === "kubernetes:core/v1:Secret" && inputs.type === "kubernetes.io/service-account-token") {
+        if (
+            args.type === "kubernetes:core/v1:Secret" &&
+            inputs.type === "kubernetes.io/service-account-token"
+        ) {
             // The provider marks a Secret's data secret.
             state.data = secretValue(serviceAccountTokenData(inputs, args.name));
         }

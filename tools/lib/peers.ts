@@ -54,7 +54,9 @@ export function repositoryStack(ref: string, project: string, root = PROJECT_ROO
 export function readStackOutputFile(file: string, secret: (v: unknown) => unknown): StackOutputs {
     const doc = JSON.parse(fs.readFileSync(file, "utf8")) as unknown;
     if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
-        throw new Error(`${file}: expected a JSON object of stack outputs (pulumi stack output --json --show-secrets)`);
+        throw new Error(
+            `${file}: expected a JSON object of stack outputs (pulumi stack output --json --show-secrets)`,
+        );
     }
     const out: StackOutputs = {};
     for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {

@@ -49,10 +49,12 @@ describe("multicluster config", () => {
 
     it("requires the identity and the API server address when enabled, each by its key", () => {
         const issues = configIssues("dev", { "multicluster.enabled": true });
-        assert.deepStrictEqual(
-            issues.map((i) => i.key).sort(),
-            ["multicluster.apiServer", "multicluster.clusterName", "multicluster.meshId", "multicluster.network"],
-        );
+        assert.deepStrictEqual(issues.map((i) => i.key).sort(), [
+            "multicluster.apiServer",
+            "multicluster.clusterName",
+            "multicluster.meshId",
+            "multicluster.network",
+        ]);
         for (const i of issues) {
             assert.match(i.message, /must be set when multicluster\.enabled is true/);
         }
@@ -73,7 +75,11 @@ describe("multicluster config", () => {
     });
 
     it("refuses a mesh ID and a network that are not label values", () => {
-        oneIssue(configIssues("dev-east", { "multicluster.meshId": "Mesh 1" }), "multicluster.meshId", '"Mesh 1"');
+        oneIssue(
+            configIssues("dev-east", { "multicluster.meshId": "Mesh 1" }),
+            "multicluster.meshId",
+            '"Mesh 1"',
+        );
         oneIssue(
             configIssues("dev-east", { "multicluster.network": "-net" }),
             "multicluster.network",
@@ -128,7 +134,10 @@ describe("multicluster config", () => {
             "multicluster.trust.intermediateValidityHours",
             "too small",
         );
-        oneIssue(configIssues("dev-east", { "multicluster.trust.generation": 0 }), "multicluster.trust.generation");
+        oneIssue(
+            configIssues("dev-east", { "multicluster.trust.generation": 0 }),
+            "multicluster.trust.generation",
+        );
     });
 
     it("names a misspelt key with the one it meant", () => {
@@ -159,10 +168,11 @@ describe("multicluster config", () => {
             "multicluster.network": "-x",
             "multicluster.apiServer": "east",
         });
-        assert.deepStrictEqual(
-            issues.map((i) => i.key).sort(),
-            ["multicluster.apiServer", "multicluster.clusterName", "multicluster.network"],
-        );
+        assert.deepStrictEqual(issues.map((i) => i.key).sort(), [
+            "multicluster.apiServer",
+            "multicluster.clusterName",
+            "multicluster.network",
+        ]);
     });
 
     it("warns about multicluster settings while it is off", () => {

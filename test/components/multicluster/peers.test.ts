@@ -1,0 +1,191 @@
+/** The pure parts of the mesh: peer checks, the remote kubeconfig, chart values and the Gateway spec. */
+import * as assert from "assert";
+import { parse } from "yaml";
+import {
+    MeshIdentity,
+    PeerReading,
+    checkPeers,
+    identityOutput,
+    remoteKubeconfig,
+    remoteSecretName,
+} from "../../../components/multicluster/peers";
+import { trustFor } from "../../../components/multicluster/peers";
+import { crossNetworkGatewaySpec, eastWestGatewayValues } from "../../../components/multicluster/values";
+import { gatewayValues, istiodValues } from "../../../components/istio/values";
+import { parseConfig } from "../../../config";
+import { configSource, loadStackConfig } from "../../../tools/lib/stackFiles";
+
+function config(stack: string) {
+    const result = parseConfig(configSource(loadStackConfig(stack)), stack);
+    assert.ok(result.ok);
+    return result.config;
+}
+
+const self: MeshIdentity = identityOutput(
+    { meshId: "mesh1", clusterName: "east", network: "net-east", trust: { rootStack: undefined } },
+    "dev-east",
+    "STRICT",
+    "istio-system",
+);
+
+function peer(over: Partial<MeshIdentity> = {}, ref = "dev-west", i = 0): PeerReading {
+    const identity = { ...self, clusterName: "west", network: "net-west", rootStack: "dev-east", ...over };
+    return {
+        ref,
+        key: `multicluster.peers[${i}]`,
+        outputs: { istioVersion: "1.30.5", multicluster: identity },
+    };
+}
+
+describe("multicluster peers", () => {
+    it("accepts a peer of the same mesh on its own network with an east-west gateway", () => {
+        const r = checkPeers(self, [peer()]);
+        assert.deepStrictEqual(r.issues, []);
+        assert.deepStrictEqual(
+            r.peers.map((p) => p.identity.clusterName),
+            ["west"],
+        );
+    });
+
+    it("holds back a peer that exists but was never deployed (no outputs)", () => {
+        const r = checkPeers(self, [{ ref: "dev-west", key: "multicluster.peers[0]", outputs: {} }]);
+        assert.deepStrictEqual(r.issues, []);
+        assert.deepStrictEqual(r.peers, []);
+        assert.deepStrictEqual(
+            r.pending.map((p) => p.ref),
+            ["dev-west"],
+        );
+    });
+
+    it("refuses a deployed stack that is not in a multi-cluster mesh, naming the peer's key", () => {
+        const r = checkPeers(self, [
+            { ref: "prod", key: "multicluster.peers[0]", outputs: { istioVersion: "1" } },
+        ]);
+        assert.deepStrictEqual(
+            r.issues.map((i) => i.key),
+            ["multicluster.peers[0]"],
+        );
+        assert.match(r.issues[0].message, /"prod" has no 'multicluster' output/);
+    });
+
+    it("refuses a peer of another mesh", () => {
+        const r = checkPeers(self, [peer({ meshId: "mesh2" })]);
+        assert.strictEqual(r.issues.length, 1);
+        assert.match(r.issues[0].message, /is in mesh "mesh2", not this stack's "mesh1"/);
+    });
+
+    it("refuses a clusterName or network already taken, by this stack or an earlier peer", () => {
+        const sameName = checkPeers(self, [peer({ clusterName: "east" })]);
+        assert.match(sameName.issues[0].message, /clusterName "east" of multicluster.clusterName/);
+        const sameNetwork = checkPeers(self, [peer({ network: "net-east" })]);
+        assert.match(sameNetwork.issues[0].message, /network "net-east" of multicluster.network/);
+        const twoPeers = checkPeers(self, [peer(), peer({ network: "net-3" }, "dev-third", 1)]);
+        assert.deepStrictEqual(
+            twoPeers.issues.map((i) => i.key),
+            ["multicluster.peers[1]"],
+        );
+        assert.match(
+            twoPeers.issues[0].message,
+            /clusterName "west" of multicluster.peers\[0\] \(dev-west\)/,
+        );
+    });
+
+    it("refuses a peer on another network without an east-west gateway", () => {
+        const r = checkPeers(self, [peer({ eastWestGateway: undefined })]);
+        assert.strictEqual(r.issues.length, 1);
+        assert.match(r.issues[0].message, /another network \("net-west"\) but exposes no east-west gateway/);
+    });
+
+    it("finds a cluster's intermediate by the reference the root stack wrote, or by stack name", () => {
+        const ca = { caCert: "c", caKey: "k", rootCert: "r", certChain: "c\nr" };
+        assert.strictEqual(trustFor({ rootCert: "r", clusters: { "dev-west": ca } }, "dev-west"), ca);
+        assert.strictEqual(
+            trustFor({ rootCert: "r", clusters: { "acme/istio-mesh/dev-west": ca } }, "dev-west"),
+            ca,
+        );
+        assert.strictEqual(trustFor({ rootCert: "r", clusters: { "dev-east": ca } }, "dev-west"), undefined);
+    });
+
+    it("writes the remote kubeconfig as istioctl create-remote-secret does", () => {
+        const kc = parse(
+            remoteKubeconfig("west", {
+                server: "https://w:6443",
+                certificateAuthorityData: "Q0E=",
+                token: "t0k",
+            }),
+        ) as Record<string, unknown>;
+        assert.deepStrictEqual(kc, {
+            apiVersion: "v1",
+            kind: "Config",
+            clusters: [
+                { name: "west", cluster: { "certificate-authority-data": "Q0E=", server: "https://w:6443" } },
+            ],
+            contexts: [{ name: "west", context: { cluster: "west", user: "west" } }],
+            "current-context": "west",
+            preferences: {},
+            users: [{ name: "west", user: { token: "t0k" } }],
+        });
+        assert.strictEqual(remoteSecretName("west"), "istio-remote-secret-west");
+    });
+});
+
+describe("multicluster values", () => {
+    it("gives istiod the mesh, cluster and network identity, and nothing without it", () => {
+        const cfg = config("dev-west");
+        const values = istiodValues(cfg.istio, cfg.istio.primary, {
+            meshId: cfg.multicluster.meshId,
+            clusterName: cfg.multicluster.clusterName,
+            network: cfg.multicluster.network,
+        });
+        assert.strictEqual(values.global.meshID, cfg.multicluster.meshId);
+        assert.deepStrictEqual(values.global.multiCluster, { clusterName: cfg.multicluster.clusterName });
+        assert.strictEqual(values.global.network, cfg.multicluster.network);
+        const single = istiodValues(cfg.istio, cfg.istio.primary);
+        assert.ok(!("meshID" in single.global) && !("network" in single.global));
+    });
+
+    it("makes the east-west gateway a network gateway sized like the ingress gateway", () => {
+        const cfg = config("prod");
+        const ew = eastWestGatewayValues(cfg.istio, "net-1");
+        const ingress = gatewayValues(cfg.istio);
+        assert.strictEqual(ew.name, "istio-eastwestgateway");
+        assert.strictEqual(ew.networkGateway, "net-1");
+        assert.deepStrictEqual(ew.labels, {
+            app: "istio-eastwestgateway",
+            istio: "eastwestgateway",
+            "topology.istio.io/network": "net-1",
+        });
+        assert.deepStrictEqual(
+            Object.fromEntries(Object.entries(ew.networkGatewayPorts).map(([k, v]) => [k, v.port])),
+            { "status-port": 15021, tls: 15443, "tls-istiod": 15012, "tls-webhook": 15017 },
+        );
+        assert.strictEqual(ew.service.type, "LoadBalancer");
+        for (const k of [
+            "replicaCount",
+            "autoscaling",
+            "resources",
+            "podDisruptionBudget",
+            "revision",
+        ] as const) {
+            assert.deepStrictEqual(ew[k], ingress[k], k);
+        }
+        // Spread by its own pods' label, not the ingress gateway's.
+        for (const c of ew.topologySpreadConstraints) {
+            assert.deepStrictEqual(c.labelSelector.matchLabels, { istio: "eastwestgateway" });
+        }
+        assert.strictEqual(ew.topologySpreadConstraints.length, ingress.topologySpreadConstraints.length);
+    });
+
+    it("exposes the services on 15443 with AUTO_PASSTHROUGH for *.local, selecting the east-west gateway", () => {
+        const spec = crossNetworkGatewaySpec();
+        const ew = eastWestGatewayValues(config("dev").istio, "n");
+        assert.deepStrictEqual(spec.selector, { istio: ew.labels.istio });
+        assert.deepStrictEqual(spec.servers, [
+            {
+                port: { number: ew.networkGatewayPorts.tls.port, name: "tls", protocol: "TLS" },
+                tls: { mode: "AUTO_PASSTHROUGH" },
+                hosts: ["*.local"],
+            },
+        ]);
+    });
+});
