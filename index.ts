@@ -53,7 +53,11 @@ export = async () => {
         config: cfg.istio,
         protect: cfg.cluster.protect,
         gatewayStatus: cfg.cluster.renderYamlTo === undefined,
-        multicluster: mc && { identity: mc.identity, pluginCa: mc.pluginCa },
+        multicluster: mc && {
+            identity: mc.identity,
+            pluginCa: mc.pluginCa,
+            trustGeneration: mc.trustGeneration,
+        },
         namespaces: [
             ...cfg.istio.namespaces,
             ...(cfg.bookinfo.enabled ? [cfg.bookinfo] : []).map((b) => ({

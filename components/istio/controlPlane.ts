@@ -44,11 +44,15 @@ export interface ControlPlaneArgs {
         identity: ClusterIdentity;
         /** This cluster's intermediate CA (secret), written to `cacerts` before istiod starts. */
         pluginCa: pulumi.Input<PluginCa>;
+        /** The root stack's generation of it, annotated on `cacerts` (a rotation shows in the diff). */
+        trustGeneration?: number;
     };
 }
 
 /** istiod mounts this Secret (optional volume) and picks plug-in mode only if it exists at start-up. */
 export const PLUGIN_CA_SECRET = "cacerts";
+/** Which generation of intermediates `cacerts` holds (multicluster.trust.generation of the root stack). */
+export const TRUST_GENERATION_ANNOTATION = "istio-mesh.io/trust-generation";
 
 const WEBHOOK_TYPES = [
     "kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration",
@@ -139,7 +143,17 @@ export class ControlPlane extends pulumi.ComponentResource {
             ? new k8s.core.v1.Secret(
                   `${name}-cacerts`,
                   {
-                      metadata: { name: PLUGIN_CA_SECRET, namespace: rootNs.metadata.name },
+                      metadata: {
+                          name: PLUGIN_CA_SECRET,
+                          namespace: rootNs.metadata.name,
+                          ...(mc.trustGeneration === undefined
+                              ? {}
+                              : {
+                                    annotations: {
+                                        [TRUST_GENERATION_ANNOTATION]: String(mc.trustGeneration),
+                                    },
+                                }),
+                      },
                       stringData: pulumi.secret(
                           pulumi.output(mc.pluginCa).apply((ca) => ({
                               "ca-cert.pem": ca.caCert,

@@ -11,6 +11,8 @@ export interface Membership {
     peers: MeshPeer[];
     /** This cluster's intermediate CA (secret), for istiod's `cacerts`. */
     pluginCa: pulumi.Output<PluginCa>;
+    /** Its generation (shown on `cacerts`, so a rotation is visible in every stack's diff). */
+    trustGeneration?: number;
     /** The root stack's intermediates for every cluster (secret); only on the root stack. */
     trust?: pulumi.Output<MeshTrust>;
 }
@@ -28,7 +30,12 @@ export async function joinMesh(
     const identity = identityOutput(m, stack, mtls, rootNamespace);
     const read = await readPeers(m, identity, stack);
     if (m.trust.rootStack !== undefined && read.pluginCa) {
-        return { identity, peers: read.peers, pluginCa: read.pluginCa };
+        return {
+            identity,
+            peers: read.peers,
+            pluginCa: read.pluginCa,
+            trustGeneration: read.trustGeneration,
+        };
     }
     const root = new MeshRootCa("multicluster-root-ca", {
         meshId: m.meshId,
@@ -41,6 +48,7 @@ export async function joinMesh(
         identity,
         peers: read.peers,
         pluginCa: pulumi.secret(root.trust.apply((t) => t.clusters[stack])),
+        trustGeneration: m.trust.generation,
         trust: root.trust,
     };
 }

@@ -27,6 +27,8 @@ export interface MeshIdentity {
     eastWestGateway?: { namespace: string; service: string; port: number };
     /** The stack holding the root CA (this one when it holds it). */
     rootStack: string;
+    /** On the root stack: the generation of the intermediates it issues (`multicluster.trust.generation`). */
+    trustGeneration?: number;
 }
 
 /** What a peer needs to read this cluster's API server (secret): the `multiclusterCredentials` output. */
@@ -69,7 +71,12 @@ export interface PeerView {
 
 /** The identity this stack exports. */
 export function identityOutput(
-    m: { meshId: string; clusterName: string; network: string; trust: { rootStack: string | undefined } },
+    m: {
+        meshId: string;
+        clusterName: string;
+        network: string;
+        trust: { rootStack: string | undefined; generation: number };
+    },
     stack: string,
     mtls: string,
     rootNamespace: string,
@@ -81,6 +88,7 @@ export function identityOutput(
         mtls,
         eastWestGateway: { namespace: rootNamespace, service: EAST_WEST_RELEASE, port: EAST_WEST_TLS_PORT },
         rootStack: m.trust.rootStack ?? stack,
+        ...(m.trust.rootStack === undefined ? { trustGeneration: m.trust.generation } : {}),
     };
 }
 

@@ -20,6 +20,8 @@ export interface MeshPeers {
     pending: string[];
     /** This cluster's intermediate CA from the root stack; undefined when this stack holds the root. */
     pluginCa?: pulumi.Output<PluginCa>;
+    /** The generation of that intermediate, as the root stack exports it. */
+    trustGeneration?: number;
 }
 
 /** A stack's outputs as a plain record (the whole map; secrets stay in memory, never exported). */
@@ -96,5 +98,6 @@ export async function readPeers(
         })),
         pending: checked.pending.map((p) => p.ref),
         pluginCa,
+        trustGeneration: checked.peers.find((p) => p.ref === root)?.identity.trustGeneration,
     };
 }

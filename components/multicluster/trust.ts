@@ -55,14 +55,11 @@ export class MeshRootCa extends pulumi.ComponentResource {
         );
         const clusters: Record<string, pulumi.Output<PluginCa>> = {};
         for (const cluster of args.clusters) {
-            // The generation is in the names: a rotation creates new keys and certificates and
-            // deletes the old ones, which `npm run diff` lists as such.
-            const id = `${name}-${cluster.replace(/[^A-Za-z0-9-]/g, "-")}-g${args.generation}`;
-            const key = new tls.PrivateKey(
-                `${id}-key`,
-                { algorithm: "RSA", rsaBits: 4096 },
-                { parent: this },
-            );
+            const id = `${name}-${cluster.replace(/[^A-Za-z0-9-]/g, "-")}`;
+            // A new generation replaces the key, and with it the request and the certificate it
+            // signs (their inputs change); `npm run diff` shows the trigger's change.
+            const rotation = { parent: this, replacementTrigger: args.generation };
+            const key = new tls.PrivateKey(`${id}-key`, { algorithm: "RSA", rsaBits: 4096 }, rotation);
             const csr = new tls.CertRequest(
                 `${id}-csr`,
                 {
@@ -88,7 +85,7 @@ export class MeshRootCa extends pulumi.ComponentResource {
                     validityPeriodHours: args.intermediateValidityHours,
                     allowedUses: ["cert_signing", "crl_signing", "digital_signature", "key_encipherment"],
                 },
-                { parent: this },
+                rotation,
             );
             clusters[cluster] = pulumi
                 .all([cert.certPem, key.privateKeyPem, rootCert.certPem])

@@ -455,6 +455,14 @@ function optionWarnings(subject: string, a: RecordedOptions, b: RecordedOptions)
     if (!deepEqual(a.customTimeouts, b.customTimeouts)) {
         add(`changes customTimeouts of ${subject}: ${show1(a.customTimeouts)} -> ${show1(b.customTimeouts)}`);
     }
+    if (!deepEqual(a.replacementTrigger, b.replacementTrigger)) {
+        // The engine replaces a resource whose trigger differs from the one it recorded.
+        add(
+            a.replacementTrigger === undefined || b.replacementTrigger === undefined
+                ? `changes the replacementTrigger of ${subject}: ${show1(a.replacementTrigger)} -> ${show1(b.replacementTrigger)}`
+                : `replaces ${subject}: its replacementTrigger changes ${show1(a.replacementTrigger)} -> ${show1(b.replacementTrigger)}`,
+        );
+    }
     if ((a.transforms ?? 0) !== (b.transforms ?? 0)) {
         add(
             `changes the transforms ${subject} registers (${a.transforms ?? 0} -> ${b.transforms ?? 0}); on a chart they act on the objects it renders, which the offline render does not show`,

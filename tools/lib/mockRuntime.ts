@@ -75,6 +75,8 @@ export interface ResourceOptionsRecord {
     customTimeouts?: { create?: string; update?: string; delete?: string };
     deletedWith?: string;
     transforms?: number;
+    /** The `replacementTrigger` value (a change replaces the resource); secrets stay redacted. */
+    replacementTrigger?: unknown;
 }
 
 export interface Evaluation {
@@ -137,6 +139,9 @@ const PROVIDER_OUTPUTS: Record<
     "tls:index/certRequest:CertRequest": { certRequestPem: (_i, n) => mockPem("CERTIFICATE REQUEST", n) },
     "tls:index/locallySignedCert:LocallySignedCert": { certPem: (_i, n) => mockPem("CERTIFICATE", n) },
 };
+
+/** What a secret replacement trigger is recorded as (the render's own placeholder). */
+const SECRET_PLACEHOLDER_TEXT = "[secret]";
 
 export const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
 
@@ -309,6 +314,8 @@ interface RegisterRequest {
     getAliasurnsList(): string[];
     getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
     getDeletedwith(): string;
+    hasReplacementTrigger?(): boolean;
+    getReplacementTrigger?(): { toJavaScript(): unknown } | undefined;
 }
 
 interface ReadRequest {
@@ -413,6 +420,10 @@ export function optionsOf(req: RegisterRequest): ResourceOptionsRecord {
     }
     if (req.getTransformsList().length > 0) {
         o.transforms = req.getTransformsList().length;
+    }
+    if (req.hasReplacementTrigger?.()) {
+        const trigger = req.getReplacementTrigger?.()?.toJavaScript();
+        o.replacementTrigger = isSecretWrapper(trigger) ? SECRET_PLACEHOLDER_TEXT : trigger;
     }
     return o;
 }

@@ -12,6 +12,8 @@ import {
     evaluate,
     isSecretWrapper,
 } from "../../../tools/lib/mockRuntime";
+import { diffRendered } from "../../../tools/lib/diff";
+import { render } from "../../../tools/lib/render";
 import { configSource, loadStackConfig } from "../../../tools/lib/stackFiles";
 import { RENDER_CLI, renderMain } from "../../../tools/render";
 import { assertUsageError, runTool } from "../../support/cli";
@@ -168,7 +170,7 @@ describe("multi-cluster mesh (dev-east and dev-west)", () => {
                 // The intermediate the root stack (dev-east) issued for this stack.
                 assert.match(
                     Buffer.from(files["ca-cert.pem"].split("\n")[1], "base64").toString(),
-                    new RegExp(`${stack}-g1-cert`),
+                    new RegExp(`${stack}-cert`),
                 );
                 const istiod = chart(ev, "istiod");
                 assert.ok(
@@ -190,14 +192,14 @@ describe("multi-cluster mesh (dev-east and dev-west)", () => {
             byType(east, "tls:index/locallySignedCert:LocallySignedCert")
                 .map((r) => r.name)
                 .sort(),
-            ["multicluster-root-ca-dev-east-g1-cert", "multicluster-root-ca-dev-west-g1-cert"],
+            ["multicluster-root-ca-dev-east-cert", "multicluster-root-ca-dev-west-cert"],
         );
         assert.ok(isSecretWrapper(east.outputs.multiclusterTrust));
         assert.strictEqual(west.outputs.multiclusterTrust, undefined);
         const signer = one(
             east,
             "tls:index/locallySignedCert:LocallySignedCert",
-            "multicluster-root-ca-dev-west-g1-cert",
+            "multicluster-root-ca-dev-west-cert",
         );
         assert.ok(
             isSecretWrapper(signer.inputs.caPrivateKeyPem),
@@ -205,16 +207,45 @@ describe("multi-cluster mesh (dev-east and dev-west)", () => {
         );
     });
 
-    it("rotates the intermediates (new keys, same root) when trust.generation is raised", async () => {
-        const ev = await evaluateStack("dev-east", [{ key: "multicluster.trust.generation", value: "2" }]);
-        const names = byType(ev, PRIVATE_KEY)
-            .map((r) => r.name)
-            .sort();
-        assert.deepStrictEqual(names, [
-            "multicluster-root-ca-dev-east-g2-key",
-            "multicluster-root-ca-dev-west-g2-key",
-            "multicluster-root-ca-root-key",
-        ]);
+    it("rotates the intermediates (new keys, same root) when trust.generation is raised, visibly in the diff", async () => {
+        const base = render(await evaluateStack("dev-east"));
+        const rotated = [{ key: "multicluster.trust.generation", value: "7" }];
+        const ev = await evaluateStack("dev-east", rotated);
+        const trigger = (name: string) => one(ev, PRIVATE_KEY, name).options.replacementTrigger;
+        assert.strictEqual(trigger("multicluster-root-ca-dev-west-key"), 7);
+        assert.strictEqual(trigger("multicluster-root-ca-dev-east-key"), 7);
+        assert.strictEqual(trigger("multicluster-root-ca-root-key"), undefined, "the root stays");
+        const diff = diffRendered(base, render(ev));
+        const messages = diff.warnings.map((w) => w.message);
+        for (const cluster of ["dev-east", "dev-west"]) {
+            for (const what of ["privateKey:PrivateKey", "locallySignedCert:LocallySignedCert"]) {
+                assert.ok(
+                    messages.some(
+                        (m) =>
+                            m.includes(`${what} multicluster-root-ca-${cluster}-`) &&
+                            m.includes("replacementTrigger changes 1 -> 7"),
+                    ),
+                    `${what} of ${cluster}: ${messages.join("\n")}`,
+                );
+            }
+        }
+        assert.ok(!messages.some((m) => m.includes("root-key")), "the root key is not replaced");
+        // Each cluster's cacerts says which generation it holds.
+        const cacerts = one(ev, SECRET, "istio-cacerts").inputs.metadata as {
+            annotations: Record<string, string>;
+        };
+        assert.strictEqual(cacerts.annotations["istio-mesh.io/trust-generation"], "7");
+    });
+
+    it("annotates the peer's cacerts with the root stack's generation", async () => {
+        const ev = await evaluateStack("dev-west");
+        const cacerts = one(ev, SECRET, "istio-cacerts").inputs.metadata as {
+            annotations: Record<string, string>;
+        };
+        assert.strictEqual(
+            cacerts.annotations["istio-mesh.io/trust-generation"],
+            String(config("dev-east").multicluster.trust.generation),
+        );
     });
 
     it("keeps the reader token, the kubeconfigs and the CA keys out of the render", async () => {

@@ -22,7 +22,12 @@ function config(stack: string) {
 }
 
 const self: MeshIdentity = identityOutput(
-    { meshId: "mesh1", clusterName: "east", network: "net-east", trust: { rootStack: undefined } },
+    {
+        meshId: "mesh1",
+        clusterName: "east",
+        network: "net-east",
+        trust: { rootStack: undefined, generation: 1 },
+    },
     "dev-east",
     "STRICT",
     "istio-system",
