@@ -16,7 +16,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { CliSpec, EXIT_NO, Io, ParsedCli, runCli } from "./lib/cli";
 import { devPassphraseFile, envPrefix, have, pulumiLoggedIn, stackOutputs, stateDir } from "./lib/stackCli";
-import { PROJECT_ROOT } from "./lib/stackFiles";
+import { configuredPeers, repositoryStack } from "./lib/peers";
+import { PROJECT_ROOT, loadStackConfig } from "./lib/stackFiles";
 
 export const UP_CLI: CliSpec = {
     name: "up",
@@ -131,6 +132,22 @@ export function nextSteps(stack: string, outputs: Record<string, unknown>): stri
     return lines;
 }
 
+/**
+ * dev and the dev-* stacks (the multi-cluster pair) live on this machine: kind clusters, the local
+ * backend, one generated passphrase, which also lets each read the other's secret outputs.
+ */
+export function isLocalStack(stack: string): boolean {
+    return stack === "dev" || stack.startsWith("dev-");
+}
+
+/** The multi-cluster peers of a stack that are stacks of this repository. */
+export function repositoryPeers(stack: string): string[] {
+    const config = loadStackConfig(stack);
+    return configuredPeers(config)
+        .map((ref) => repositoryStack(ref, config.project))
+        .filter((s): s is string => s !== undefined);
+}
+
 export function upMain(args: ParsedCli, io: Io, pulumiArgs: string[] = []): number {
     const stack = args.stack as string;
     const range = enginesRange();
@@ -146,7 +163,7 @@ export function upMain(args: ParsedCli, io: Io, pulumiArgs: string[] = []): numb
     const env = { ...process.env };
     const dir = stateDir();
     if (!env.PULUMI_BACKEND_URL && !pulumiLoggedIn(env)) {
-        if (stack !== "dev" && !args.switches.has("--local")) {
+        if (!isLocalStack(stack) && !args.switches.has("--local")) {
             io.err(
                 [
                     `The ${stack} stack is shared, and no Pulumi backend is set: npm run up will not keep its state on this machine only.`,
@@ -163,7 +180,7 @@ export function upMain(args: ParsedCli, io: Io, pulumiArgs: string[] = []): numb
         io.out(`Using the local file backend ${env.PULUMI_BACKEND_URL}`);
     }
     if (!env.PULUMI_CONFIG_PASSPHRASE && !env.PULUMI_CONFIG_PASSPHRASE_FILE) {
-        if (stack !== "dev") {
+        if (!isLocalStack(stack)) {
             io.err(`Set PULUMI_CONFIG_PASSPHRASE (or _FILE) for the ${stack} stack's secrets.`);
             return EXIT_NO;
         }
@@ -175,13 +192,17 @@ export function upMain(args: ParsedCli, io: Io, pulumiArgs: string[] = []): numb
         }
         env.PULUMI_CONFIG_PASSPHRASE_FILE = file;
     }
-    if (stack === "dev" && !have("kind")) {
+    if (isLocalStack(stack) && !have("kind")) {
         io.err("The dev stack creates a kind cluster: install kind (https://kind.sigs.k8s.io) and Docker.");
         return EXIT_NO;
     }
-    const select = run(io, ["stack", "select", "--create", stack, "--secrets-provider", "passphrase"], env);
-    if (select !== 0) {
-        return select;
+    // A peer of a multi-cluster mesh must exist for the StackReference to read it; a new (empty)
+    // peer is one the program waits for (docs/multicluster.md). The stack itself is selected last.
+    for (const s of [...repositoryPeers(stack), stack]) {
+        const select = run(io, ["stack", "select", "--create", s, "--secrets-provider", "passphrase"], env);
+        if (select !== 0) {
+            return select;
+        }
     }
     const up = run(io, ["up", "--stack", stack, ...pulumiArgs], env);
     if (up !== 0) {
