@@ -19,6 +19,7 @@ import {
     MulticlusterMesh,
     TRUST_OUTPUT,
     joinMesh,
+    meshServices,
 } from "./components/multicluster";
 import { Observability, meshFacts } from "./components/observability";
 import { httpsHosts } from "./components/observability/access";
@@ -224,7 +225,13 @@ export = async () => {
         kialiViewerTokens: observability?.kialiViewerTokens,
         grafanaAdmin: observability?.grafanaAdmin,
         // Read by the peer stacks (components/multicluster/read.ts).
-        [IDENTITY_OUTPUT]: mc?.identity,
+        [IDENTITY_OUTPUT]: mc && {
+            ...mc.identity,
+            services: meshServices([
+                ...(bookinfo ? [{ namespace: cfg.bookinfo.namespace, rows: bookinfo.table }] : []),
+                ...applications.map((a, i) => ({ namespace: cfg.applications[i].namespace, rows: a.table })),
+            ]),
+        },
         [CREDENTIALS_OUTPUT]: multicluster?.credentials,
         [TRUST_OUTPUT]: mc?.trust,
     };

@@ -7,11 +7,13 @@ export {
     IDENTITY_OUTPUT,
     TRUST_OUTPUT,
     checkPeers,
+    crossClusterEndpoints,
     identityOutput,
+    meshServices,
     remoteKubeconfig,
     remoteSecretName,
 } from "./peers";
-export type { ApiServerCredentials, MeshIdentity, MeshTrust, PluginCa } from "./peers";
+export type { ApiServerCredentials, CrossClusterRow, MeshIdentity, MeshTrust, PluginCa } from "./peers";
 export { readPeers } from "./read";
 export { MeshRootCa } from "./trust";
 export { crossNetworkGatewaySpec, eastWestGatewayValues } from "./values";

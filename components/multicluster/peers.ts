@@ -29,6 +29,61 @@ export interface MeshIdentity {
     rootStack: string;
     /** On the root stack: the generation of the intermediates it issues (`multicluster.trust.generation`). */
     trustGeneration?: number;
+    /** The mesh services this cluster deploys, as `<service>.<namespace>` (for `npm run routes`). */
+    services?: string[];
+}
+
+/** The services of the applications a stack deploys, as `<service>.<namespace>`, sorted. */
+export function meshServices(apps: { namespace: string; rows: readonly { service: string }[] }[]): string[] {
+    return [...new Set(apps.flatMap((a) => a.rows.map((r) => `${r.service}.${a.namespace}`)))].sort();
+}
+
+/** Where a service of the mesh has endpoints, seen from one cluster. */
+export interface CrossClusterRow {
+    /** `<service>.<namespace>.svc.cluster.local`. */
+    host: string;
+    /** Cluster names with endpoints, this cluster first. */
+    clusters: string[];
+    /** Per cluster: "local", or the east-west gateway through which it is reached. */
+    via: Record<string, string>;
+}
+
+/**
+ * The services with endpoints in more than one cluster, or only in other clusters: istiod merges
+ * the endpoints of a service of the same name and namespace across the mesh; those on another
+ * network are reached through that network's east-west gateway (AUTO_PASSTHROUGH on 15443).
+ */
+export function crossClusterEndpoints(self: MeshIdentity, peers: readonly MeshIdentity[]): CrossClusterRow[] {
+    const where = new Map<string, MeshIdentity[]>();
+    for (const c of [self, ...peers]) {
+        for (const s of c.services ?? []) {
+            where.set(s, [...(where.get(s) ?? []), c]);
+        }
+    }
+    const rows: CrossClusterRow[] = [];
+    for (const [service, clusters] of [...where.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+        if (clusters.length === 1 && clusters[0] === self) {
+            continue;
+        }
+        const via: Record<string, string> = {};
+        for (const c of clusters) {
+            const gw = c.eastWestGateway;
+            via[c.clusterName] =
+                c === self
+                    ? "local"
+                    : c.network === self.network
+                      ? "direct (same network)"
+                      : gw
+                        ? `${gw.service}.${gw.namespace}:${gw.port} (network ${c.network})`
+                        : `unreachable: network ${c.network} has no east-west gateway`;
+        }
+        rows.push({
+            host: `${service}.svc.cluster.local`,
+            clusters: clusters.map((c) => c.clusterName),
+            via,
+        });
+    }
+    return rows;
 }
 
 /** What a peer needs to read this cluster's API server (secret): the `multiclusterCredentials` output. */

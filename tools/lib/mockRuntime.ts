@@ -88,6 +88,8 @@ export interface Evaluation {
      * preview and up. Always set by {@link evaluate}.
      */
     reads?: { type: string; name: string; id: string }[];
+    /** The outputs each StackReference was answered with, by the name the program gave it. */
+    stackReferences?: Record<string, StackOutputs>;
 }
 
 type Program = () => unknown;
@@ -482,7 +484,7 @@ export async function evaluate(
     }
     try {
         stackReferences = references;
-        return await evaluateOnce(config, program);
+        return { ...(await evaluateOnce(config, program)), stackReferences: references };
     } finally {
         stackReferences = {};
         Error.stackTraceLimit = stackTraceLimit;

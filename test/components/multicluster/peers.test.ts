@@ -9,7 +9,7 @@ import {
     remoteKubeconfig,
     remoteSecretName,
 } from "../../../components/multicluster/peers";
-import { trustFor } from "../../../components/multicluster/peers";
+import { crossClusterEndpoints, meshServices, trustFor } from "../../../components/multicluster/peers";
 import { crossNetworkGatewaySpec, eastWestGatewayValues } from "../../../components/multicluster/values";
 import { gatewayValues, istiodValues } from "../../../components/istio/values";
 import { parseConfig } from "../../../config";
@@ -131,6 +131,48 @@ describe("multicluster peers", () => {
             users: [{ name: "west", user: { token: "t0k" } }],
         });
         assert.strictEqual(remoteSecretName("west"), "istio-remote-secret-west");
+    });
+});
+
+describe("cross-cluster endpoints", () => {
+    const west = {
+        ...self,
+        clusterName: "west",
+        network: "net-west",
+        services: ["reviews.bookinfo", "hello.demo"],
+    };
+    const here = { ...self, services: ["reviews.bookinfo", "ratings.bookinfo"] };
+
+    it("lists the services deployed in several clusters, and those only a peer deploys", () => {
+        const rows = crossClusterEndpoints(here, [west]);
+        assert.deepStrictEqual(
+            rows.map((r) => [r.host, r.clusters]),
+            [
+                ["hello.demo.svc.cluster.local", ["west"]],
+                ["reviews.bookinfo.svc.cluster.local", ["east", "west"]],
+            ],
+        );
+    });
+
+    it("says which east-west gateway the remote endpoints are reached through", () => {
+        const reviews = crossClusterEndpoints(here, [west])[1];
+        assert.strictEqual(reviews.via.east, "local");
+        assert.strictEqual(reviews.via.west, "istio-eastwestgateway.istio-system:15443 (network net-west)");
+        const noGateway = crossClusterEndpoints(here, [{ ...west, eastWestGateway: undefined }])[1];
+        assert.match(noGateway.via.west, /unreachable: network net-west has no east-west gateway/);
+    });
+
+    it("collects a stack's services as <service>.<namespace>, once each", () => {
+        assert.deepStrictEqual(
+            meshServices([
+                {
+                    namespace: "bookinfo",
+                    rows: [{ service: "reviews" }, { service: "reviews" }, { service: "details" }],
+                },
+                { namespace: "demo", rows: [{ service: "hello" }] },
+            ]),
+            ["details.bookinfo", "hello.demo", "reviews.bookinfo"],
+        );
     });
 });
 
