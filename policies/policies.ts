@@ -7,6 +7,7 @@ import { addonPolicies } from "./addons";
 import { applicationPolicies } from "./applications";
 import { ingressPolicies } from "./ingress";
 import { meshPolicies } from "./mesh";
+import { multiclusterPolicies } from "./multicluster";
 import { protectionPolicies } from "./protection";
 import { supplyChainPolicies } from "./supplyChain";
 import { workloadPolicies } from "./workloads";
@@ -18,6 +19,7 @@ export const PACK_ENFORCEMENT: EnforcementLevel = "advisory";
 
 export const policies: Policies = [
     ...meshPolicies,
+    ...multiclusterPolicies,
     ...applicationPolicies,
     ...ingressPolicies,
     ...addonPolicies,

@@ -395,6 +395,16 @@ describe("policy pack", () => {
         });
     });
 
+    describe("multicluster", () => {
+        it("multicluster-mesh-consistent: mTLS STRICT on every cluster (details in test/policies/multicluster.test.ts)", async () => {
+            await expectPass("multicluster-mesh-consistent", await evaluateStack("dev-east"));
+            const permissive = await evaluateStack("dev-east", [{ key: "mesh.mtls", value: "PERMISSIVE" }]);
+            await expectFail("multicluster-mesh-consistent", permissive, [
+                "this stack (cluster east) runs mesh-wide mTLS PERMISSIVE",
+            ]);
+        });
+    });
+
     describe("addons", () => {
         const KIALI = "kiali";
         const GRAFANA = "grafana";

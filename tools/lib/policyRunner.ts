@@ -20,7 +20,7 @@ import type {
     StackValidationArgs,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import { CapturedResource, Evaluation, isSecretWrapper } from "./mockRuntime";
+import { CapturedResource, Evaluation, STACK_REFERENCE_TYPE, isSecretWrapper } from "./mockRuntime";
 
 export const ENFORCEMENT_LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 
@@ -351,6 +351,24 @@ function stackResources(ev: Evaluation, describe: (r: CapturedResource) => Resou
     const out = new Map<string, PolicyResource>();
     for (const r of ev.resources) {
         out.set(r.urn, { ...describe(r), dependencies: [], propertyDependencies: {} });
+    }
+    // The StackReferences the program read (its multi-cluster peers) are resources of the stack
+    // too, as the engine hands them to stack policies: their props are the peer's outputs.
+    const stackAndProject = (ev.resources[0]?.urn ?? "").split("::").slice(0, 2).join("::");
+    for (const [name, outputs] of Object.entries(ev.stackReferences ?? {})) {
+        const urn = `${stackAndProject}::${STACK_REFERENCE_TYPE}::multicluster-peer-${name}`;
+        const props = unwrapSecrets({ name, outputs }) as Record<string, unknown>;
+        out.set(urn, {
+            type: STACK_REFERENCE_TYPE,
+            props,
+            urn,
+            name: `multicluster-peer-${name}`,
+            opts: { ...optionsOf({ protect: false } as CapturedResource) },
+            isType: () => false,
+            asType: (() => undefined) as ResourceView["asType"],
+            dependencies: [],
+            propertyDependencies: {},
+        });
     }
     for (const r of ev.resources) {
         const resource = out.get(r.urn) as PolicyResource;
