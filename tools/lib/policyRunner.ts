@@ -365,7 +365,7 @@ function stackResources(ev: Evaluation, describe: (r: CapturedResource) => Resou
             name: `multicluster-peer-${name}`,
             opts: { ...optionsOf({ protect: false } as CapturedResource) },
             isType: () => false,
-            asType: (() => undefined) as ResourceView["asType"],
+            asType: () => undefined,
             dependencies: [],
             propertyDependencies: {},
         });
