@@ -14,6 +14,7 @@ import { crossNetworkGatewaySpec, eastWestGatewayValues } from "../../../compone
 import { gatewayValues, istiodValues } from "../../../components/istio/values";
 import { parseConfig } from "../../../config";
 import { configSource, loadStackConfig } from "../../../tools/lib/stackFiles";
+import { pinned } from "../../support/stacks";
 
 function config(stack: string) {
     const result = parseConfig(configSource(loadStackConfig(stack)), stack);
@@ -38,7 +39,7 @@ function peer(over: Partial<MeshIdentity> = {}, ref = "dev-west", i = 0): PeerRe
     return {
         ref,
         key: `multicluster.peers[${i}]`,
-        outputs: { istioVersion: "1.30.5", multicluster: identity },
+        outputs: { istioVersion: pinned("istio.version"), multicluster: identity },
     };
 }
 
