@@ -29,7 +29,11 @@ export async function joinMesh(
 ): Promise<Membership> {
     const identity = identityOutput(m, stack, mtls, rootNamespace);
     const read = await readPeers(m, identity, stack);
-    if (m.trust.rootStack !== undefined && read.pluginCa) {
+    if (m.trust.rootStack !== undefined) {
+        if (read.pluginCa === undefined) {
+            // readPeers refuses a root stack without this cluster's intermediate; never reached.
+            throw new Error(`no intermediate CA from ${m.trust.rootStack}`);
+        }
         return {
             identity,
             peers: read.peers,
