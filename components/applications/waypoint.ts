@@ -8,9 +8,13 @@
 import { AccessContext, policyLayer, selectedService, workloadPolicies } from "./access";
 import { ApplicationSpec, ServiceSpec, isHttp } from "./model";
 
-/** An HTTP service with routes: only a waypoint applies them in ambient. */
-export function routesNeedWaypoint(s: ServiceSpec): boolean {
-    return isHttp(s) && s.routes !== undefined && s.routes.length > 0;
+/**
+ * An HTTP service with routes or resilience settings: in ambient an HTTPRoute bound to a Service
+ * is applied only by its waypoint, and so are DestinationRule connection pools and outlier
+ * detection (Envoy features; ztunnel ignores them).
+ */
+export function routingNeedsWaypoint(s: ServiceSpec): boolean {
+    return isHttp(s) && (s.routes !== undefined || s.resilience !== undefined);
 }
 
 /** Services whose access policies match L7 attributes (HTTP methods, paths, headers). */
@@ -42,7 +46,7 @@ export type WaypointInput = Pick<ApplicationSpec, "namespace" | "services" | "in
 /** The services to enrol in the waypoint, in service order. */
 export function waypointServices(app: WaypointInput): string[] {
     const l7 = new Set(l7AccessServices(accessOf(app)));
-    return app.services.filter((s) => routesNeedWaypoint(s) || l7.has(s.name)).map((s) => s.name);
+    return app.services.filter((s) => routingNeedsWaypoint(s) || l7.has(s.name)).map((s) => s.name);
 }
 
 /** Whether the application needs a waypoint in its namespace when it runs in ambient. */
