@@ -4,6 +4,7 @@
  */
 import { EnforcementLevel, Policies } from "@pulumi/policy";
 import { addonPolicies } from "./addons";
+import { ambientPolicies } from "./ambient";
 import { applicationPolicies } from "./applications";
 import { ingressPolicies } from "./ingress";
 import { meshPolicies } from "./mesh";
@@ -20,6 +21,7 @@ export const PACK_ENFORCEMENT: EnforcementLevel = "advisory";
 export const policies: Policies = [
     ...meshPolicies,
     ...multiclusterPolicies,
+    ...ambientPolicies,
     ...applicationPolicies,
     ...ingressPolicies,
     ...addonPolicies,

@@ -29,6 +29,10 @@ import {
     VIRTUAL_SERVICE as VS,
 } from "./support/types";
 import { ranAllAndPassed } from "./support/ranAll";
+import * as packL7 from "../policies/ambient";
+import * as programL7 from "../components/applications/access";
+import { HTTPRoute } from "../components/crds";
+import { bookinfoConfig, evaluateBookinfo } from "./support/ambient";
 
 type Env = (typeof ENVIRONMENTS)[number];
 type Edit = (inputs: Record<string, unknown>) => void;
@@ -346,6 +350,75 @@ describe("policy pack", () => {
                 "is labelled istio.io/dataplane-mode=ambient and also for sidecar injection",
                 "istio-injection=enabled",
             ]);
+        });
+
+        it("ambient-l7-has-waypoint: L7 policies and Service-bound routes in ambient namespaces have a waypoint", async () => {
+            // The sidecar stacks have no ambient namespace: nothing to check.
+            await expectPass("ambient-l7-has-waypoint", dev);
+            const zeroTrust = bookinfoConfig({ "bookinfo.access": "zero-trust" });
+            const ambient = await evaluateBookinfo(zeroTrust, { dataPlane: "ambient" });
+            await expectPass("ambient-l7-has-waypoint", ambient);
+            // The same rendered objects without the waypoint Gateway: the L7 rules target nothing.
+            const noWaypoint = await evaluateBookinfo(zeroTrust, { dataPlane: "ambient", waypoint: false });
+            await expectFail("ambient-l7-has-waypoint", noWaypoint, [
+                "AuthorizationPolicy bookinfo/details-viewer matches L7 attributes (methods) for Service details",
+                "uses waypoint bookinfo/waypoint, but the stack declares no Gateway bookinfo/waypoint of class istio-waypoint",
+            ]);
+            // Sidecar-form policies (selector + methods) in an ambient namespace: ztunnel would enforce them.
+            const sidecarForm = await evaluateBookinfo(zeroTrust, {
+                dataPlane: "sidecar",
+                namespaceDataPlane: "ambient",
+            });
+            await expectFail("ambient-l7-has-waypoint", sidecarForm, [
+                "AuthorizationPolicy bookinfo/reviews-viewer in ambient namespace bookinfo matches L7 attributes (methods) but selects workloads",
+            ]);
+            // A Service that lost its enrolment label.
+            const unenrolled = mutate(
+                ambient,
+                SERVICE,
+                "bookinfo/ratings",
+                unset('metadata.labels["istio.io/use-waypoint"]'),
+            );
+            await expectFail("ambient-l7-has-waypoint", unenrolled, [
+                "Service bookinfo/ratings is not enrolled in a waypoint",
+            ]);
+            // The namespace's label enrols it just as well.
+            const byNamespace = mutate(
+                unenrolled,
+                NAMESPACE,
+                "bookinfo",
+                set('metadata.labels["istio.io/use-waypoint"]', "waypoint"),
+            );
+            await expectPass("ambient-l7-has-waypoint", byNamespace);
+            // An HTTPRoute bound to a Service that has no waypoint is ignored by ztunnel.
+            const route: CapturedResource = {
+                ...structuredClone(find(ambient, SERVICE, "bookinfo/ratings")),
+                type: HTTPRoute.pulumiType,
+                name: "ratings-route",
+                urn: "urn:pulumi:dev::istio-mesh::kubernetes:gateway.networking.k8s.io/v1:HTTPRoute::ratings-route",
+                inputs: {
+                    metadata: { name: "ratings", namespace: "bookinfo" },
+                    spec: { parentRefs: [{ group: "", kind: "Service", name: "ratings", port: 9080 }] },
+                },
+            };
+            await expectPass("ambient-l7-has-waypoint", {
+                ...ambient,
+                resources: [...ambient.resources, route],
+            });
+            await expectFail(
+                "ambient-l7-has-waypoint",
+                { ...unenrolled, resources: [...unenrolled.resources, route] },
+                [
+                    "HTTPRoute bookinfo/ratings is bound to Service ratings in ambient namespace bookinfo",
+                    "the route is ignored",
+                ],
+            );
+        });
+
+        it("ambient-l7-has-waypoint knows the L7 attributes the program's classifier knows", () => {
+            assert.deepStrictEqual(packL7.L7_OPERATION_FIELDS, [...programL7.L7_OPERATION_FIELDS]);
+            assert.deepStrictEqual(packL7.L7_SOURCE_FIELDS, [...programL7.L7_SOURCE_FIELDS]);
+            assert.deepStrictEqual(packL7.L4_CONDITION_KEYS, [...programL7.L4_CONDITION_KEYS]);
         });
 
         it("mesh-mtls-strict", async () => {

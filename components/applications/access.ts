@@ -30,7 +30,14 @@ export type AuthorizationRule = NonNullable<AuthorizationPolicySpec["rules"]>[nu
  * ztunnel (istio/istio 1.30.3 pilot/pkg/serviceregistry/ambient/authorization.go, `httpOperations`,
  * `httpSources` and `l4WhenAttributes`). A `when` condition on any other key is L7 too.
  */
-export const L7_OPERATION_FIELDS = ["hosts", "notHosts", "methods", "notMethods", "paths", "notPaths"] as const;
+export const L7_OPERATION_FIELDS = [
+    "hosts",
+    "notHosts",
+    "methods",
+    "notMethods",
+    "paths",
+    "notPaths",
+] as const;
 export const L7_SOURCE_FIELDS = [
     "requestPrincipals",
     "notRequestPrincipals",

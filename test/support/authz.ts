@@ -49,7 +49,13 @@ function check(known: Set<string>, obj: object, what: string): void {
     }
 }
 
-function ruleMatches(rule: AuthorizationRule, identity: string, port: number, method: string, l7: boolean): boolean {
+function ruleMatches(
+    rule: AuthorizationRule,
+    identity: string,
+    port: number,
+    method: string,
+    l7: boolean,
+): boolean {
     if ((rule.when ?? []).length > 0) {
         throw new Error("the access model does not know `when`");
     }
@@ -96,7 +102,9 @@ function selecting(policies: Spec[], service: string): Spec[] {
 
 function targeting(policies: Spec[], service: string): Spec[] {
     return policies.filter((p) =>
-        (p.targetRefs ?? []).some((t) => t.kind === "Service" && (t.group ?? "") === "" && t.name === service),
+        (p.targetRefs ?? []).some(
+            (t) => t.kind === "Service" && (t.group ?? "") === "" && t.name === service,
+        ),
     );
 }
 
@@ -119,7 +127,12 @@ export function allowed(policies: Spec[], mesh: MeshView, call: Call): boolean {
 }
 
 /** Every allowed call among these callers, services and methods, as `from -> to method` lines. */
-export function allowedCalls(policies: Spec[], mesh: MeshView, callers: string[], methods: string[]): string[] {
+export function allowedCalls(
+    policies: Spec[],
+    mesh: MeshView,
+    callers: string[],
+    methods: string[],
+): string[] {
     const out: string[] = [];
     for (const from of callers) {
         for (const s of mesh.services) {

@@ -1,6 +1,4 @@
 import * as assert from "assert";
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import {
     AuthorizationRule,
     PolicyDefinition,
@@ -11,28 +9,16 @@ import {
     waypointServiceAccount,
 } from "../../../components/applications/access";
 import type { ServiceSpec } from "../../../components/applications/model";
-import { bookinfo } from "../../../components/bookinfo/bookinfo";
-import type { BookinfoConfig } from "../../../components/bookinfo/config";
-import { parseStackConfig } from "../../../config";
 import type { AuthorizationPolicySpec } from "../../../components/crds";
 import { WAYPOINT } from "../../../components/shared/names";
-import { Evaluation, evaluate } from "../../../tools/lib/mockRuntime";
-import { loadStackConfig } from "../../../tools/lib/stackFiles";
+import { Evaluation } from "../../../tools/lib/mockRuntime";
+import { BOOKINFO_NS, INGRESS, bookinfoConfig, evaluateBookinfo } from "../../support/ambient";
 import { MeshView, allowedCalls } from "../../support/authz";
-import { byType, rawConfig } from "../../support/stacks";
+import { byType } from "../../support/stacks";
 import { AUTHORIZATION_POLICY as AUTHZ, SERVICE } from "../../support/types";
 
-const NS = "bookinfo";
-const GATEWAY = { namespace: "istio-ingress", serviceAccount: "istio-ingressgateway" };
-
-function bookinfoConfig(overrides: Record<string, string>): BookinfoConfig {
-    const list = Object.entries(overrides).map(([key, value]) => ({ key, value }));
-    const result = parseStackConfig(rawConfig("dev", list), "dev");
-    if (!result.ok) {
-        throw new Error(JSON.stringify(result.issues, null, 2));
-    }
-    return result.config.bookinfo;
-}
+const NS = BOOKINFO_NS;
+const GATEWAY = INGRESS;
 
 interface Meta {
     name: string;
@@ -40,24 +26,11 @@ interface Meta {
     labels?: Record<string, string>;
 }
 
-/** Bookinfo alone, built by the Application component under the mock runtime, in one data plane. */
-function evaluateBookinfo(config: BookinfoConfig, dataPlane: "sidecar" | "ambient"): Promise<Evaluation> {
-    return evaluate(loadStackConfig("dev"), () => {
-        const provider = new k8s.Provider("k8s", { renderYamlToDirectory: "/dev/null/unused" });
-        bookinfo("bookinfo", {
-            provider,
-            config,
-            namespace: pulumi.output(NS),
-            controlPlaneReady: [],
-            ingressGateway: { releaseName: GATEWAY.serviceAccount, namespace: GATEWAY.namespace },
-            dataPlane,
-        });
-        return {};
-    });
-}
-
 /** The rendered AuthorizationPolicies and what the rendered Services say about enrolment. */
-function view(ev: Evaluation, dataPlane: "sidecar" | "ambient"): { policies: AuthorizationPolicySpec[]; mesh: MeshView } {
+function view(
+    ev: Evaluation,
+    dataPlane: "sidecar" | "ambient",
+): { policies: AuthorizationPolicySpec[]; mesh: MeshView } {
     const policies = byType(ev, AUTHZ).map((r) => r.inputs.spec as AuthorizationPolicySpec);
     const services = byType(ev, SERVICE).map((r) => ({
         meta: r.inputs.metadata as Meta,
@@ -97,7 +70,9 @@ describe("access policies: L4 or L7", () => {
     it("classifies a rule by the attributes ztunnel can enforce", () => {
         assert.strictEqual(ruleLayer(rule({ from: [{ source: { serviceAccounts: ["a/b"] } }] })), "L4");
         assert.strictEqual(
-            ruleLayer(rule({ from: [{ source: { namespaces: ["a"] } }], to: [{ operation: { ports: ["80"] } }] })),
+            ruleLayer(
+                rule({ from: [{ source: { namespaces: ["a"] } }], to: [{ operation: { ports: ["80"] } }] }),
+            ),
             "L4",
         );
         assert.strictEqual(ruleLayer(rule({ when: [{ key: "source.ip", values: ["10.0.0.1"] }] })), "L4");
@@ -121,7 +96,12 @@ describe("access policies: L4 or L7", () => {
     it("a policy is L7 when one rule is, or when its action needs a waypoint", () => {
         assert.strictEqual(policyLayer({}), "L4");
         assert.strictEqual(
-            policyLayer({ rules: [{ from: [{ source: { namespaces: ["a"] } }] }, { to: [{ operation: { paths: ["/"] } }] }] }),
+            policyLayer({
+                rules: [
+                    { from: [{ source: { namespaces: ["a"] } }] },
+                    { to: [{ operation: { paths: ["/"] } }] },
+                ],
+            }),
             "L7",
         );
         assert.strictEqual(policyLayer({ action: "CUSTOM", provider: { name: "ext" }, rules: [{}] }), "L7");
@@ -130,7 +110,13 @@ describe("access policies: L4 or L7", () => {
 });
 
 describe("access policies in ambient", () => {
-    const version = (sa: string, calls: string[]) => ({ name: "v1", image: "x:1", serviceAccount: sa, env: {}, calls });
+    const version = (sa: string, calls: string[]) => ({
+        name: "v1",
+        image: "x:1",
+        serviceAccount: sa,
+        env: {},
+        calls,
+    });
     const service = (name: string, extra: Partial<ServiceSpec> = {}): ServiceSpec => ({
         name,
         port: 80,
@@ -171,12 +157,22 @@ describe("access policies in ambient", () => {
         assert.deepStrictEqual(ambient["api-callers"], {
             targetRefs: [{ kind: "Service", group: "", name: "api" }],
             action: "ALLOW",
-            rules: [{ from: [{ source: { serviceAccounts: ["team/web"] } }], to: [{ operation: { methods: ["GET"] } }] }],
+            rules: [
+                {
+                    from: [{ source: { serviceAccounts: ["team/web"] } }],
+                    to: [{ operation: { methods: ["GET"] } }],
+                },
+            ],
         });
         assert.deepStrictEqual(ambient["api-via-waypoint"], {
             selector: { matchLabels: { app: "api" } },
             action: "ALLOW",
-            rules: [{ from: [{ source: { serviceAccounts: ["team/waypoint"] } }], to: [{ operation: { ports: ["8080"] } }] }],
+            rules: [
+                {
+                    from: [{ source: { serviceAccounts: ["team/waypoint"] } }],
+                    to: [{ operation: { ports: ["8080"] } }],
+                },
+            ],
         });
         // The L4 ones are as in sidecar mode, selector and all.
         const sidecar = byName(accessPolicies(ctx));
@@ -186,7 +182,12 @@ describe("access policies in ambient", () => {
     });
 
     it("checks a DENY at the waypoint and, for direct calls to the pods, at the workload too", () => {
-        const ambient = accessPolicies({ ...ctx, mode: "open", dataPlane: "ambient", waypointServices: ["api"] });
+        const ambient = accessPolicies({
+            ...ctx,
+            mode: "open",
+            dataPlane: "ambient",
+            waypointServices: ["api"],
+        });
         assert.deepStrictEqual(
             ambient.map((p) => [p.name, p.spec.targetRefs !== undefined ? "waypoint" : "workload"]),
             [
@@ -217,8 +218,8 @@ describe("zero-trust gives the same allowed calls in both data planes (rendered 
     for (const [label, overrides] of Object.entries(variants)) {
         it(label, async () => {
             const config = bookinfoConfig({ "bookinfo.access": "zero-trust", ...overrides });
-            const sidecarEv = await evaluateBookinfo(config, "sidecar");
-            const ambientEv = await evaluateBookinfo(config, "ambient");
+            const sidecarEv = await evaluateBookinfo(config, { dataPlane: "sidecar" });
+            const ambientEv = await evaluateBookinfo(config, { dataPlane: "ambient" });
             const callers = callersOf(sidecarEv);
             const methods = ["GET", "POST"];
             const sidecar = view(sidecarEv, "sidecar");
@@ -227,7 +228,10 @@ describe("zero-trust gives the same allowed calls in both data planes (rendered 
             const inAmbient = allowedCalls(ambient.policies, ambient.mesh, callers, methods);
             assert.deepStrictEqual(inAmbient, inSidecar);
             // Not vacuous: the calls Bookinfo makes are there, nothing else is.
-            assert.ok(inSidecar.includes("bookinfo/bookinfo-productpage -> details GET"), inSidecar.join("\n"));
+            assert.ok(
+                inSidecar.includes("bookinfo/bookinfo-productpage -> details GET"),
+                inSidecar.join("\n"),
+            );
             assert.ok(inSidecar.includes("istio-ingress/istio-ingressgateway -> productpage POST"));
             assert.ok(!inSidecar.some((c) => c.startsWith("other/curl")));
             assert.ok(!inSidecar.includes("bookinfo/bookinfo-productpage -> details POST"));
@@ -242,11 +246,12 @@ describe("zero-trust gives the same allowed calls in both data planes (rendered 
             "bookinfo.access": "zero-trust",
             "bookinfo.routing[0]": "ratings-db",
         });
-        const ambient = view(await evaluateBookinfo(config, "ambient"), "ambient");
+        const ambient = view(await evaluateBookinfo(config, { dataPlane: "ambient" }), "ambient");
         assert.ok(!ambient.mesh.enrolled.has("mongodb"));
         const clients = ambient.policies.filter((p) => p.selector?.matchLabels?.app === "mongodb");
-        assert.deepStrictEqual(clients.flatMap((p) => p.rules?.[0].from?.[0].source?.serviceAccounts), [
-            "bookinfo/bookinfo-ratings-v2",
-        ]);
+        assert.deepStrictEqual(
+            clients.flatMap((p) => p.rules?.[0].from?.[0].source?.serviceAccounts),
+            ["bookinfo/bookinfo-ratings-v2"],
+        );
     });
 });
