@@ -264,9 +264,12 @@ function ambientPolicies(ctx: AccessContext, policies: PolicyDefinition[]): Poli
             out.push(p);
             continue;
         }
-        const { selector: _selector, ...rest } = p.spec;
+        const deny = p.spec.action === "DENY";
+        const rest: AuthorizationPolicySpec = { ...p.spec };
+        delete rest.selector;
         out.push({
-            name: p.name,
+            // A DENY stays on the workload under its name too: one name per object in a namespace.
+            name: deny ? `${p.name}-waypoint` : p.name,
             spec: {
                 ...rest,
                 targetRefs: [serviceTarget(service)],
@@ -275,7 +278,7 @@ function ambientPolicies(ctx: AccessContext, policies: PolicyDefinition[]): Poli
                 ...(rest.rules !== undefined ? { rules: rest.rules.map(withoutPorts) } : {}),
             },
         });
-        if (p.spec.action === "DENY") {
+        if (deny) {
             out.push(p);
         } else if (ctx.mode === "zero-trust" && !admitted.has(service)) {
             admitted.add(service);
@@ -302,12 +305,12 @@ function withoutPorts(rule: AuthorizationRule): AuthorizationRule {
     if (rule.to === undefined) {
         return rule;
     }
-    const to = rule.to
-        .map((t) => {
-            const { ports: _ports, ...operation } = t.operation ?? {};
-            return Object.keys(operation).length > 0 ? { operation } : undefined;
-        })
-        .filter((t): t is NonNullable<typeof t> => t !== undefined);
-    const { to: _to, ...rest } = rule;
-    return to.length > 0 ? { ...rest, to } : rest;
+    const to = rule.to.flatMap((t) => {
+        const operation = { ...t.operation };
+        delete operation.ports;
+        return Object.keys(operation).length > 0 ? [{ operation }] : [];
+    });
+    const out: AuthorizationRule = { ...rule };
+    delete out.to;
+    return to.length > 0 ? { ...out, to } : out;
 }

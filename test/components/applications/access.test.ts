@@ -152,6 +152,7 @@ describe("access policies in ambient", () => {
             "api-callers",
             "api-via-waypoint",
             "db-callers",
+            "api-deny-db-waypoint",
             "api-deny-db",
         ]);
         assert.deepStrictEqual(ambient["api-callers"], {
@@ -191,7 +192,7 @@ describe("access policies in ambient", () => {
         assert.deepStrictEqual(
             ambient.map((p) => [p.name, p.spec.targetRefs !== undefined ? "waypoint" : "workload"]),
             [
-                ["api-deny-db", "waypoint"],
+                ["api-deny-db-waypoint", "waypoint"],
                 ["api-deny-db", "workload"],
             ],
         );
@@ -227,6 +228,8 @@ describe("zero-trust gives the same allowed calls in both data planes (rendered 
             const inSidecar = allowedCalls(sidecar.policies, sidecar.mesh, callers, methods);
             const inAmbient = allowedCalls(ambient.policies, ambient.mesh, callers, methods);
             assert.deepStrictEqual(inAmbient, inSidecar);
+            const names = byType(ambientEv, AUTHZ).map((r) => (r.inputs.metadata as Meta).name);
+            assert.strictEqual(new Set(names).size, names.length, names.join());
             // Not vacuous: the calls Bookinfo makes are there, nothing else is.
             assert.ok(
                 inSidecar.includes("bookinfo/bookinfo-productpage -> details GET"),
