@@ -17,7 +17,6 @@ import { httpsHosts } from "../components/observability/access";
 import { MulticlusterConfig, parseMulticlusterConfig } from "../components/multicluster/config";
 import { TlsConfig, parseTlsConfig } from "../components/tls/config";
 import { gatewayTlsIssues } from "../components/tls/hosts";
-import { dataPlaneIssues } from "../components/istio/support";
 import { warnIneffective } from "./effects";
 import { OwnedNamespace, namespaceIssues } from "./namespaces";
 import { ProjectFile, declaredDefault, declaredPaths, declaredSecrets, readProjectFile } from "./project";
@@ -170,9 +169,6 @@ export function parseStackConfig(raw: RawConfig, stack: string, opts: ParseOptio
     };
     r.rejectUnknownKeys(knownSections(project));
     for (const issue of namespaceIssues(ownedNamespaces(config).filter((ns) => !r.hasIssue(ns.key)))) {
-        r.error(issue.key, issue.message);
-    }
-    for (const issue of dataPlaneIssues(config)) {
         r.error(issue.key, issue.message);
     }
     applicationConflicts(r, config.applications, takenHosts(config));

@@ -27,6 +27,7 @@ import {
 import { WAYPOINT_LABELS, ambientRouting, waypointSpec } from "./gamma";
 import { gatewayName, gatewaySpec, ingressHosts, ingressRouteName, ingressRouteSpec } from "./ingress";
 import { ApplicationSpec } from "./model";
+import { waypointServices } from "./waypoint";
 import { routingObjects } from "./routing";
 import {
     deploymentArgs,
@@ -179,6 +180,8 @@ export class Application extends pulumi.ComponentResource {
                 namespace: args.ingressGateway.namespace,
                 serviceAccount: args.ingressGateway.releaseName,
             },
+            dataPlane: app.dataPlane,
+            waypointServices: app.dataPlane === "ambient" ? waypointServices(app) : [],
         });
         for (const p of policies) {
             new AuthorizationPolicy(
@@ -285,7 +288,7 @@ export class Application extends pulumi.ComponentResource {
         const ns = args.namespace;
         const base = { parent: this, provider: args.provider };
         const afterIstio = { ...base, dependsOn: args.controlPlaneReady };
-        const routing = ambientRouting(app.services);
+        const routing = ambientRouting(app.services, waypointServices(app));
         const waypoint = routing.some((r) => r.waypoint)
             ? new KubernetesGateway(
                   `${name}-waypoint`,

@@ -30,7 +30,8 @@ import {
     isHttp,
 } from "./model";
 import { WAYPOINT } from "../shared/names";
-import { gammaIssues, versionServiceName, waypointServices } from "./gamma";
+import { gammaIssues, versionServiceName } from "./gamma";
+import { waypointServices } from "./waypoint";
 import { DURATION, durationMs, validHeaderMatch } from "./rules";
 
 export { durationMs };
@@ -769,8 +770,7 @@ function parseEgress(sh: Shape, path: string, v: unknown): EgressSpec[] {
 /**
  * What the ambient data plane cannot do with this description, each at its key: routes that have
  * no HTTPRoute form (gamma.ts {@link gammaIssues}), names that the ambient objects would take
- * twice (per-version Services, the waypoint's Service), and what waits for other parts of
- * issue 13: zero-trust policies match HTTP methods (L7, for the waypoint) and TLS origination is a
+ * twice (per-version Services, the waypoint's Service), and TLS origination, which is a
  * sidecar's job.
  */
 function ambientIssues(sh: Shape, path: string, app: Omit<ApplicationSpec, "dataPlane">): void {
@@ -796,16 +796,10 @@ function ambientIssues(sh: Shape, path: string, app: Omit<ApplicationSpec, "data
             }
         }
     }
-    if (waypointServices(app.services).length > 0 && names.has(WAYPOINT.name)) {
+    if (waypointServices(app).length > 0 && names.has(WAYPOINT.name)) {
         sh.error(
             `${path}.services.${WAYPOINT.name}`,
-            `is the name of the waypoint (and of the Service istiod creates for it) that routes and resilience need in ambient mode; rename the service`,
-        );
-    }
-    if (app.access === "zero-trust") {
-        sh.error(
-            `${path}.access`,
-            `"zero-trust" is not supported yet with mesh.dataPlane "ambient": its policies allow by HTTP method (L7), which ztunnel cannot enforce, so every call would be denied. Set access to "open" for now (docs/ambient.md)`,
+            `is the name of the waypoint (and of the Service istiod creates for it) that routes, resilience and L7 access rules need in ambient mode; rename the service`,
         );
     }
     app.egress.forEach((e, i) => {

@@ -11,6 +11,7 @@ import type { DestinationRuleSpec, HTTPRouteSpec, KubernetesGatewaySpec } from "
 import { WAYPOINT } from "../shared/names";
 import { Route, RouteMatch, ServiceSpec, StringMatch, deploymentName, isHttp } from "./model";
 import { trafficPolicy } from "./routing";
+import { routingNeedsWaypoint } from "./waypoint";
 import { DURATION, durationMs } from "./rules";
 
 type Rule = NonNullable<HTTPRouteSpec["rules"]>[number];
@@ -34,18 +35,6 @@ export function waypointSpec(): KubernetesGatewaySpec {
         gatewayClassName: WAYPOINT.gatewayClassName,
         listeners: [{ name: "mesh", port: 15008, protocol: "HBONE" }],
     };
-}
-
-/**
- * The services whose traffic must pass the waypoint: those with routes (HTTPRoutes are applied
- * only there) and those with resilience settings (DestinationRule connection pools and outlier
- * detection are Envoy features: ztunnel ignores them). They are enrolled one by one with
- * `istio.io/use-waypoint` on the Service, so that the rest stays on ztunnel's L4 path.
- */
-export function waypointServices(services: readonly ServiceSpec[]): string[] {
-    return services
-        .filter((s) => isHttp(s) && (s.routes !== undefined || s.resilience !== undefined))
-        .map((s) => s.name);
 }
 
 /** Gateway API durations (GEP-2257): up to four whole-number parts of at most five digits. */
@@ -384,9 +373,15 @@ export interface AmbientRouting {
     waypoint: boolean;
 }
 
-/** The ambient objects of every HTTP service (config validation ruled out what has no form here). */
-export function ambientRouting(services: readonly ServiceSpec[]): AmbientRouting[] {
-    const enrolled = waypointServices(services);
+/**
+ * The ambient objects of every HTTP service (config validation ruled out what has no form here).
+ * `enrolled`: the services that pass the waypoint (waypoint.ts {@link waypointServices}, which also
+ * counts L7 access rules); by default those that routing alone needs there.
+ */
+export function ambientRouting(
+    services: readonly ServiceSpec[],
+    enrolled: readonly string[] = services.filter(routingNeedsWaypoint).map((s) => s.name),
+): AmbientRouting[] {
     return services.filter(isHttp).map((s) => {
         const versionServices = s.versions.map((v) => ({
             name: versionServiceName(s.name, v.name),

@@ -10,8 +10,8 @@ import { ApplicationSpec, ServiceSpec, isHttp } from "./model";
 
 /**
  * An HTTP service with routes or resilience settings: in ambient an HTTPRoute bound to a Service
- * is applied only by its waypoint, and so are DestinationRule connection pools and outlier
- * detection (Envoy features; ztunnel ignores them).
+ * is applied only by its waypoint (gamma.ts), and so are DestinationRule connection pools and
+ * outlier detection (Envoy features; ztunnel ignores them).
  */
 export function routingNeedsWaypoint(s: ServiceSpec): boolean {
     return isHttp(s) && (s.routes !== undefined || s.resilience !== undefined);

@@ -1,15 +1,14 @@
 /**
  * Bookinfo built by the Application component alone (no control plane), in one data plane, under
- * the mock runtime: the access and policy tests read its rendered objects. In ambient, the
- * namespace is labelled for ambient and, unless told otherwise, gets the waypoint the routing side
- * deploys (a Gateway API Gateway of class istio-waypoint, named WAYPOINT.name).
+ * the mock runtime: the access and policy tests read its rendered objects (the Application deploys
+ * the waypoint in ambient; `waypoint: false` takes it out again).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { bookinfo } from "../../components/bookinfo/bookinfo";
 import type { BookinfoConfig } from "../../components/bookinfo/config";
 import { KubernetesGateway } from "../../components/crds";
-import { WAYPOINT, meshNamespaceLabels } from "../../components/shared/names";
+import { meshNamespaceLabels } from "../../components/shared/names";
 import { parseStackConfig } from "../../config";
 import { Evaluation, evaluate } from "../../tools/lib/mockRuntime";
 import { loadStackConfig } from "../../tools/lib/stackFiles";
@@ -33,12 +32,12 @@ export interface BookinfoRun {
     dataPlane: "sidecar" | "ambient";
     /** How the namespace is labelled (default: as `dataPlane`). */
     namespaceDataPlane?: "sidecar" | "ambient";
-    /** Ambient: deploy the waypoint (default true). */
+    /** Ambient: keep the waypoint the Application deploys (default true). */
     waypoint?: boolean;
 }
 
-export function evaluateBookinfo(config: BookinfoConfig, run: BookinfoRun): Promise<Evaluation> {
-    return evaluate(loadStackConfig("dev"), () => {
+export async function evaluateBookinfo(config: BookinfoConfig, run: BookinfoRun): Promise<Evaluation> {
+    const ev = await evaluate(loadStackConfig("dev"), () => {
         const provider = new k8s.Provider("k8s", { renderYamlToDirectory: "/dev/null/unused" });
         const nsPlane = run.namespaceDataPlane ?? run.dataPlane;
         const ns = new k8s.core.v1.Namespace(
@@ -46,27 +45,17 @@ export function evaluateBookinfo(config: BookinfoConfig, run: BookinfoRun): Prom
             { metadata: { name: BOOKINFO_NS, labels: meshNamespaceLabels(nsPlane, undefined) } },
             { provider },
         );
-        if (nsPlane === "ambient" && run.waypoint !== false) {
-            new KubernetesGateway(
-                "waypoint",
-                {
-                    metadata: { name: WAYPOINT.name, namespace: BOOKINFO_NS },
-                    spec: {
-                        gatewayClassName: WAYPOINT.gatewayClassName,
-                        listeners: [{ name: "mesh", port: 15008, protocol: "HBONE" }],
-                    },
-                },
-                { provider },
-            );
-        }
         bookinfo("bookinfo", {
             provider,
-            config,
+            config: { ...config, dataPlane: run.dataPlane },
             namespace: ns.metadata.name.apply((n) => n ?? BOOKINFO_NS),
             controlPlaneReady: [],
             ingressGateway: { releaseName: INGRESS.serviceAccount, namespace: INGRESS.namespace },
-            dataPlane: run.dataPlane,
         });
         return { namespace: pulumi.output(BOOKINFO_NS) };
     });
+    // As if the waypoint were missing: the rest of the objects as rendered.
+    return run.waypoint === false
+        ? { ...ev, resources: ev.resources.filter((r) => r.type !== KubernetesGateway.pulumiType) }
+        : ev;
 }

@@ -83,11 +83,8 @@ describe("ambient data plane: config", () => {
         );
     });
 
-    it("runs Bookinfo in ambient, refusing only its access policies (not built for the waypoint yet)", () => {
-        const issues = configIssues("dev", { "mesh.dataPlane": "ambient" });
-        assert.deepStrictEqual(keys(issues), ["bookinfo.access"]);
-        assert.match(issues[0].message, /"zero-trust" is not supported yet with mesh\.dataPlane "ambient"/);
-        assert.match(issues[0].message, /Set bookinfo\.access to "open"/);
+    it("runs Bookinfo in ambient in either access mode (zero-trust's L7 rules go to the waypoint)", () => {
+        assert.deepStrictEqual(configIssues("dev", { "mesh.dataPlane": "ambient" }), []);
         assert.deepStrictEqual(
             configIssues("dev", { "mesh.dataPlane": "ambient", "bookinfo.access": "open" }),
             [],
@@ -96,10 +93,9 @@ describe("ambient data plane: config", () => {
             configIssues("dev", { "mesh.dataPlane": "ambient", "bookinfo.enabled": false }),
             [],
         );
-        // The lab rule is a selector policy on ratings, which sees the waypoint's identity in ambient.
+        // The lab rule is checked at ratings' waypoint too (applications/access.ts), so it is allowed.
         const deny = configIssues("dev", {
             "mesh.dataPlane": "ambient",
-            "bookinfo.access": "open",
             "bookinfo.denyRatingsFromReviewsV3": true,
             "bookinfo.versions": JSON.stringify([
                 "reviews-v1",
@@ -109,8 +105,7 @@ describe("ambient data plane: config", () => {
                 "details-v1",
             ]),
         });
-        assert.deepStrictEqual(keys(deny), ["bookinfo.denyRatingsFromReviewsV3"]);
-        assert.match(deny[0].message, /waypoint's identity/);
+        assert.deepStrictEqual(deny, []);
     });
 
     it("accepts Gateway API ingress with Bookinfo and exposed addon UIs (built, not refused)", () => {
