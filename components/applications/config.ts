@@ -32,6 +32,7 @@ import {
 import { WAYPOINT } from "../shared/names";
 import { gammaIssues, versionServiceName } from "./gamma";
 import { waypointServices } from "./waypoint";
+import { applicationDataPlane } from "../istio/config";
 import { DURATION, durationMs, validHeaderMatch } from "./rules";
 
 export { durationMs };
@@ -49,7 +50,16 @@ export const DEFAULTS = {
     egressTls: "passthrough" as EgressTls,
 };
 
-const APP_KEYS = ["namespace", "access", "services", "ingress", "routes", "resilience", "egress"] as const;
+const APP_KEYS = [
+    "namespace",
+    "dataPlane",
+    "access",
+    "services",
+    "ingress",
+    "routes",
+    "resilience",
+    "egress",
+] as const;
 const SERVICE_KEYS = [
     "image",
     "port",
@@ -816,13 +826,18 @@ function parseApplication(
     sh: Shape,
     name: string,
     v: unknown,
-    dataPlane: DataPlane,
+    meshDataPlane: DataPlane,
 ): ApplicationSpec | undefined {
     const path = `${SECTION}.${name}`;
     const o = sh.object(path, v, APP_KEYS, "an application such as {services: {...}, ingress: {...}}");
     if (o === undefined) {
         return undefined;
     }
+    const plane = applicationDataPlane(o.dataPlane, meshDataPlane);
+    if ("error" in plane) {
+        sh.error(`${path}.dataPlane`, plane.error);
+    }
+    const dataPlane = "dataPlane" in plane ? plane.dataPlane : meshDataPlane;
     if (!DNS_LABEL.test(name) || name.length > 63) {
         sh.error(path, `${show(name)} is not a valid application name; expected ${LABEL_HINT}`);
     } else if (RESERVED_NAMES.includes(name)) {

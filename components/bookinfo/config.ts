@@ -10,6 +10,7 @@ import {
     workloadId,
 } from "./catalogue";
 import type { DataPlane } from "../applications/model";
+import { applicationDataPlane } from "../istio/config";
 import { gammaIssues } from "../applications/gamma";
 import { toRoute } from "./application";
 import { LayeredRoutes, layerVariants, routedVersions, routingIssues } from "./routing";
@@ -27,7 +28,10 @@ export interface BookinfoConfig {
     /** The versions deployed: `bookinfo.versions`, or the upstream set plus whatever is routed to. */
     versions: DeployedVersions;
     access: AccessSettings;
-    /** `mesh.dataPlane`: sidecar (VirtualServices) or ambient (HTTPRoutes on a waypoint). */
+    /**
+     * `bookinfo.dataPlane`, default `mesh.dataPlane`: sidecar (VirtualServices) or ambient
+     * (HTTPRoutes and L7 policies on a waypoint).
+     */
     dataPlane: DataPlane;
 }
 
@@ -166,8 +170,13 @@ function ambientIssues(
     }
 }
 
-export function parseBookinfoConfig(r: ConfigReader, dataPlane: DataPlane): BookinfoConfig {
+export function parseBookinfoConfig(r: ConfigReader, meshDataPlane: DataPlane): BookinfoConfig {
     const enabled = r.bool("bookinfo.enabled");
+    const plane = applicationDataPlane(r.optionalString("bookinfo.dataPlane"), meshDataPlane);
+    if ("error" in plane && enabled) {
+        r.error("bookinfo.dataPlane", plane.error);
+    }
+    const dataPlane = "dataPlane" in plane ? plane.dataPlane : meshDataPlane;
     const namespace = r.string("bookinfo.namespace", {
         pattern: DNS_LABEL,
         patternHint: "a lowercase DNS label (letters, digits, '-')",

@@ -38,6 +38,37 @@ export const MTLS_MODES = ["STRICT", "PERMISSIVE"] as const;
 export const DATA_PLANES = ["sidecar", "ambient"] as const;
 export type DataPlane = (typeof DATA_PLANES)[number];
 
+/**
+ * The data plane of one application's namespace (`bookinfo.dataPlane`, `applications.<app>.dataPlane`):
+ * unset follows `mesh.dataPlane`. This is how a mesh migrates namespace by namespace (istio.io
+ * "Migrate from sidecar to ambient"): the mesh goes ambient (ztunnel and istio-cni installed,
+ * istiod still injects sidecars where asked), and each application follows when it is ready. The
+ * reverse cannot work: an ambient namespace in a sidecar mesh would have nothing to capture its
+ * traffic. Returns the data plane, or an error message for `key`.
+ */
+export function applicationDataPlane(
+    value: unknown,
+    mesh: DataPlane,
+): { dataPlane: DataPlane } | { error: string } {
+    if (value === undefined || value === "") {
+        return { dataPlane: mesh };
+    }
+    if (!(DATA_PLANES as readonly unknown[]).includes(value)) {
+        return {
+            error: `${JSON.stringify(value)} is not allowed; allowed values: ${DATA_PLANES.join(", ")} (or empty: mesh.dataPlane)`,
+        };
+    }
+    if (value === "ambient" && mesh !== "ambient") {
+        return {
+            error:
+                `"ambient" needs mesh.dataPlane "ambient": ztunnel and istio-cni are installed only then. ` +
+                `Set mesh.dataPlane to "ambient" first (applications left on "sidecar" keep their sidecars; ` +
+                `docs/ambient.md, "Migrating from sidecars"), or leave this empty`,
+        };
+    }
+    return { dataPlane: value as DataPlane };
+}
+
 /** `gateway.api`: the API that expresses ingress (Istio's Gateway/VirtualService or Kubernetes Gateway API). */
 export const GATEWAY_APIS = ["istio", "gateway-api"] as const;
 export type GatewayApi = (typeof GATEWAY_APIS)[number];

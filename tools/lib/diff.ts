@@ -346,7 +346,11 @@ export function diffRendered(before: Rendered | undefined, after: Rendered | und
     const objects = diffObjects(x.manifests, y.manifests);
     const charts = diffCharts(x.charts, y.charts);
     const review = reviewResources(x, y, before !== undefined && after !== undefined);
-    review.warnings.push(...objectWarnings(objects, y.resources), ...chartWarnings(charts));
+    review.warnings.push(
+        ...objectWarnings(objects, y.resources),
+        ...chartWarnings(charts),
+        ...dataPlaneWarnings(x.manifests, y.manifests),
+    );
     if (charts.some((c) => c.change === "changed" && c.fields.some((f) => f.path.startsWith("/values")))) {
         review.notes.push(CHART_VALUES_NOTE);
     }
@@ -601,6 +605,61 @@ function objectWarnings(objects: ObjectDiff[], resources: ResourceRecord[]): War
                 r.kind === "replace" ? "replaces" : r.kind === "rejected" ? "cannot update" : "disrupts";
             out.push({ kind: r.kind, message: `${verb} ${subject}: ${r.paths.join(", ")} (${why})` });
         }
+    }
+    return out;
+}
+
+/**
+ * The data plane a namespace's labels put its new pods in (Istio 1.30): ambient with
+ * `istio.io/dataplane-mode=ambient` (istio-cni's enablement selector), sidecar with an injection
+ * label; undefined: outside the mesh.
+ */
+export function namespaceDataPlane(
+    labels: Record<string, string> | undefined,
+): "sidecar" | "ambient" | undefined {
+    const l = labels ?? {};
+    if (l["istio.io/dataplane-mode"] === "ambient") {
+        return "ambient";
+    }
+    return l["istio-injection"] === "enabled" || l["istio.io/rev"] !== undefined ? "sidecar" : undefined;
+}
+
+/**
+ * A namespace that changes data plane changes nothing for its running pods: the injector acts
+ * when a pod is created, and istio-cni leaves a pod that has a sidecar out of ambient capture. So
+ * its pods keep their sidecars (or stay without) until restarted: istio.io "Migrate from sidecar
+ * to ambient" relabels a namespace, then restarts its workloads. Without the restart, a pod with a
+ * sidecar also skips the waypoint that the ambient namespace's L7 policies now rely on.
+ */
+function dataPlaneWarnings(before: K8sObject[], after: K8sObject[]): Warning[] {
+    const planes = (objects: K8sObject[]) =>
+        new Map(
+            objects
+                .filter(
+                    (o) => o.kind === "Namespace" && o.apiVersion === "v1" && o.metadata.name !== undefined,
+                )
+                .map((o) => [o.metadata.name as string, namespaceDataPlane(o.metadata.labels)]),
+        );
+    const was = planes(before);
+    const out: Warning[] = [];
+    for (const [ns, plane] of planes(after)) {
+        const from = was.get(ns);
+        if (!was.has(ns) || from === plane) {
+            continue;
+        }
+        const what = (p: string | undefined) => (p === undefined ? "no data plane" : `the ${p} data plane`);
+        const action =
+            plane === "ambient"
+                ? "their sidecars stay, and keep them out of ztunnel and the waypoint"
+                : from === "ambient"
+                  ? "they stay in ambient without sidecars"
+                  : "they keep running as they are";
+        out.push({
+            kind: "disruptive",
+            message:
+                `moves Namespace ${ns} from ${what(from)} to ${what(plane)}: running pods change only when ` +
+                `restarted (${action}); restart them after the update: kubectl rollout restart deployment -n ${ns}`,
+        });
     }
     return out;
 }
