@@ -27,7 +27,7 @@ import {
 import { WAYPOINT_LABELS, ambientRouting, waypointSpec } from "./gamma";
 import { gatewayName, gatewaySpec, ingressHosts, ingressRouteName, ingressRouteSpec } from "./ingress";
 import { ApplicationSpec } from "./model";
-import { waypointServices } from "./waypoint";
+import { needsWaypoint, waypointServices } from "./waypoint";
 import { routingObjects } from "./routing";
 import {
     deploymentArgs,
@@ -289,7 +289,7 @@ export class Application extends pulumi.ComponentResource {
         const base = { parent: this, provider: args.provider };
         const afterIstio = { ...base, dependsOn: args.controlPlaneReady };
         const routing = ambientRouting(app.services, waypointServices(app));
-        const waypoint = routing.some((r) => r.waypoint)
+        const waypoint = needsWaypoint(app)
             ? new KubernetesGateway(
                   `${name}-waypoint`,
                   {

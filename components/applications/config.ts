@@ -793,7 +793,7 @@ function ambientIssues(sh: Shape, path: string, app: Omit<ApplicationSpec, "data
                     : `${path}.routes.${s.name}[${issue.index}]${issue.field ? `.${issue.field}` : ""}`;
             sh.error(
                 at,
-                `${issue.message}; ${issue.fix}, or keep mesh.dataPlane "sidecar" (in ambient mode, docs/ambient.md)`,
+                `${issue.message}; ${issue.fix}, or keep the application on sidecars with ${path}.dataPlane "sidecar" (in ambient mode, docs/ambient.md)`,
             );
         }
         for (const v of isHttp(s) ? s.versions : []) {

@@ -1,6 +1,6 @@
 export { Application, servedTlsHosts } from "./application";
 export type { ApplicationArgs } from "./application";
-export { accessPolicies, callers } from "./access";
+export { accessPolicies, callers, l7Attributes, policyLayer, ruleLayer } from "./access";
 export type { AccessContext, PolicyDefinition } from "./access";
 export { egressName, egressObjects } from "./egress";
 export {
@@ -22,3 +22,4 @@ export {
     subsetIssues,
     virtualServiceSpec,
 } from "./routing";
+export { l7AccessServices, needsWaypoint, routingNeedsWaypoint, waypointServices } from "./waypoint";

@@ -157,7 +157,7 @@ function ambientIssues(
             r.error(
                 key,
                 `${from}${service}: ${rule}${issue.message}; choose variants without it, or keep ` +
-                    `mesh.dataPlane "sidecar" (in ambient mode, docs/ambient.md)`,
+                    `Bookinfo on sidecars with bookinfo.dataPlane "sidecar" (in ambient mode, docs/ambient.md)`,
             );
         }
     }
@@ -165,7 +165,8 @@ function ambientIssues(
         r.error(
             listed ? "bookinfo.versions" : "bookinfo.routing",
             `details v2 calls the Google Books API over plain HTTP for the sidecar to originate TLS, and ` +
-                `ambient pods (mesh.dataPlane "ambient") have no sidecar; leave details v2 out (docs/ambient.md)`,
+                `ambient pods have no sidecar; leave details v2 out, or keep Bookinfo on sidecars with ` +
+                `bookinfo.dataPlane "sidecar" (docs/ambient.md)`,
         );
     }
 }

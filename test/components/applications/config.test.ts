@@ -425,7 +425,7 @@ describe("applications config", () => {
             "applications.shop.routes.cart[1].fault": ["no Gateway API equivalent", "remove the fault"],
             "applications.shop.routes.cart[1].retries": [
                 "experimental channel",
-                'keep mesh.dataPlane "sidecar"',
+                'applications.shop.dataPlane "sidecar"',
             ],
         });
         // Zero-trust is supported: its L7 rules go to the waypoint (applications/access.ts).

@@ -190,7 +190,7 @@ describe("Bookinfo in ambient mode", () => {
             issues[0].message,
             /variant "ratings-test-abort", ratings: rule 1 \(fault\): fault injection has no Gateway API equivalent/,
         );
-        assert.match(issues[0].message, /keep mesh\.dataPlane "sidecar"/);
+        assert.match(issues[0].message, /keep Bookinfo on sidecars with bookinfo\.dataPlane "sidecar"/);
         assert.match(issues[1].message, /details v2 .*originate TLS/);
         // The same variants are fine with sidecars.
         assert.deepStrictEqual(

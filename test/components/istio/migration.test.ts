@@ -86,6 +86,31 @@ describe("per-application data plane (sidecar to ambient, namespace by namespace
         );
     });
 
+    it("checks each application against its own data plane: what ambient refuses is fine on sidecars", () => {
+        const faults = { "mesh.dataPlane": "ambient", "bookinfo.routing[0]": "ratings-test-abort" };
+        const refused = configIssues("dev", faults);
+        assert.deepStrictEqual(
+            refused.map((i) => i.key),
+            ["bookinfo.routing"],
+        );
+        assert.match(refused[0].message, /keep Bookinfo on sidecars with bookinfo\.dataPlane "sidecar"/);
+        assert.deepStrictEqual(configIssues("dev", { ...faults, "bookinfo.dataPlane": "sidecar" }), []);
+        // The shop example has a fault and retries: fine while it stays on sidecars in an ambient mesh.
+        const shop = (dataPlane?: string) =>
+            Object.fromEntries(
+                applicationsOverride(
+                    shopApplications((apps) => {
+                        if (dataPlane !== undefined) {
+                            (apps.shop as Record<string, unknown>).dataPlane = dataPlane;
+                        }
+                    }),
+                ).map((o) => [o.key, o.value]),
+            );
+        const ambientMesh = { "mesh.dataPlane": "ambient", "bookinfo.enabled": false };
+        assert.ok(configIssues("dev", { ...ambientMesh, ...shop() }).length > 0);
+        assert.deepStrictEqual(configIssues("dev", { ...ambientMesh, ...shop("sidecar") }), []);
+    });
+
     describe("an ambient mesh with Bookinfo still on sidecars and the shop application moved", () => {
         let ev: Evaluation;
         before(async function () {
