@@ -117,8 +117,31 @@ export class Application extends pulumi.ComponentResource {
                 ),
             );
         }
+        const policies = accessPolicies({
+            mode: app.access,
+            namespace: app.namespace,
+            services: app.services,
+            ingress: app.ingress,
+            denies: app.denies,
+            gateway: {
+                namespace: args.ingressGateway.namespace,
+                serviceAccount: args.ingressGateway.releaseName,
+            },
+            dataPlane: app.dataPlane,
+            waypointServices: app.dataPlane === "ambient" ? waypointServices(app) : [],
+        });
+        // Before the routing: an enrolled Service waits for them (see ambientRouting).
+        const authz = policies.map(
+            (p) =>
+                new AuthorizationPolicy(
+                    `${name}-authz-${p.name}`,
+                    { metadata: { name: p.name, namespace: ns }, spec: p.spec },
+                    afterIstio,
+                ),
+        );
+
         if (app.dataPlane === "ambient") {
-            this.routes = this.ambientRouting(name, args, deployments);
+            this.routes = this.ambientRouting(name, args, deployments, authz);
         } else {
             for (const s of app.services) {
                 new k8s.core.v1.Service(`${name}-svc-${s.name}`, serviceArgs(s, ns), base);
@@ -167,27 +190,6 @@ export class Application extends pulumi.ComponentResource {
                     ),
                 },
                 { ...base, dependsOn: [...args.controlPlaneReady, gateway] },
-            );
-        }
-
-        const policies = accessPolicies({
-            mode: app.access,
-            namespace: app.namespace,
-            services: app.services,
-            ingress: app.ingress,
-            denies: app.denies,
-            gateway: {
-                namespace: args.ingressGateway.namespace,
-                serviceAccount: args.ingressGateway.releaseName,
-            },
-            dataPlane: app.dataPlane,
-            waypointServices: app.dataPlane === "ambient" ? waypointServices(app) : [],
-        });
-        for (const p of policies) {
-            new AuthorizationPolicy(
-                `${name}-authz-${p.name}`,
-                { metadata: { name: p.name, namespace: ns }, spec: p.spec },
-                afterIstio,
             );
         }
 
@@ -283,6 +285,7 @@ export class Application extends pulumi.ComponentResource {
         name: string,
         args: ApplicationArgs,
         deployments: ReadonlyMap<string, k8s.apps.v1.Deployment[]>,
+        authz: readonly pulumi.Resource[],
     ): RouteRow[] {
         const app = args.spec;
         const ns = args.namespace;
@@ -306,7 +309,10 @@ export class Application extends pulumi.ComponentResource {
             new k8s.core.v1.Service(
                 `${name}-svc-${s.name}`,
                 serviceArgs(s, ns, enrol ? { [WAYPOINT.useLabel]: WAYPOINT.name } : {}),
-                enrol ? { ...base, dependsOn: [waypoint] } : base,
+                // Enrolment redirects the Service's traffic through the waypoint: only once the
+                // waypoint exists and the access policies admit it at the workloads and check the
+                // callers on it, so no call is refused (or let through) in between.
+                enrol ? { ...base, dependsOn: [waypoint, ...authz] } : base,
             );
             serviceObjects.push({ metadata: { name: s.name }, spec: { selector: serviceSelector(s) } });
             const backends = (r?.versionServices ?? []).map((v) => {

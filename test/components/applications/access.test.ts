@@ -244,6 +244,22 @@ describe("zero-trust gives the same allowed calls in both data planes (rendered 
         });
     }
 
+    it("enrols a Service only once the waypoint exists and the policies admit it", async () => {
+        const ev = await evaluateBookinfo(bookinfoConfig({ "bookinfo.access": "zero-trust" }), {
+            dataPlane: "ambient",
+        });
+        const urnOf = (type: string, name: string) => {
+            const r = byType(ev, type).find((x) => (x.inputs.metadata as Meta).name === name);
+            assert.ok(r, `${type} ${name}`);
+            return r;
+        };
+        const details = urnOf(SERVICE, "details");
+        assert.strictEqual((details.inputs.metadata as Meta).labels?.[WAYPOINT.useLabel], WAYPOINT.name);
+        for (const policy of ["details-viewer", "details-via-waypoint"]) {
+            assert.ok(details.dependsOn.includes(urnOf(AUTHZ, policy).urn), policy);
+        }
+    });
+
     it("ratings v2 reaches MongoDB through ztunnel alone, with its own identity", async () => {
         const config = bookinfoConfig({
             "bookinfo.access": "zero-trust",
