@@ -31,7 +31,6 @@ import {
 import { ranAllAndPassed } from "./support/ranAll";
 import * as packL7 from "../policies/ambient";
 import * as programL7 from "../components/applications/access";
-import { HTTPRoute } from "../components/crds";
 import { bookinfoConfig, evaluateBookinfo } from "./support/ambient";
 
 type Env = (typeof ENVIRONMENTS)[number];
