@@ -173,8 +173,10 @@ function ambientIssues(
 
 export function parseBookinfoConfig(r: ConfigReader, meshDataPlane: DataPlane): BookinfoConfig {
     const enabled = r.bool("bookinfo.enabled");
-    const plane = applicationDataPlane(r.optionalString("bookinfo.dataPlane"), meshDataPlane);
-    if ("error" in plane && enabled) {
+    const value = r.optionalString("bookinfo.dataPlane");
+    const plane = applicationDataPlane(value, meshDataPlane);
+    // A bad value is reported in any case; that ambient needs the ambient mesh, only when deployed.
+    if ("error" in plane && (enabled || "error" in applicationDataPlane(value, "ambient"))) {
         r.error("bookinfo.dataPlane", plane.error);
     }
     const dataPlane = "dataPlane" in plane ? plane.dataPlane : meshDataPlane;

@@ -75,9 +75,13 @@ describe("per-application data plane (sidecar to ambient, namespace by namespace
         );
         assert.match(issues[0].message, /"ambient" needs mesh\.dataPlane "ambient"/);
         assert.match(issues[1].message, /"ztunnel" is not allowed/);
-        // A disabled Bookinfo's setting is not checked.
+        // A disabled Bookinfo's value is still checked, but needs no ambient mesh.
         assert.deepStrictEqual(
-            configIssues("dev", { "bookinfo.enabled": false, "bookinfo.dataPlane": "x" }),
+            configIssues("dev", { "bookinfo.enabled": false, "bookinfo.dataPlane": "x" }).map((i) => i.key),
+            ["bookinfo.dataPlane"],
+        );
+        assert.deepStrictEqual(
+            configIssues("dev", { "bookinfo.enabled": false, "bookinfo.dataPlane": "ambient" }),
             [],
         );
         assert.deepStrictEqual(
