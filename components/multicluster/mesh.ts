@@ -80,7 +80,9 @@ export class MulticlusterMesh extends pulumi.ComponentResource {
         );
 
         // A legacy (non-expiring) token, as istioctl creates it: the Kubernetes token controller
-        // fills in `token` and `ca.crt`. docs/multicluster.md says how to rotate it.
+        // fills in `token` and `ca.crt`, and the provider waits for that before the Secret counts as
+        // created (pulumi-kubernetes provider/pkg/await/awaiters.go `untilCoreV1SecretInitialized`),
+        // so the credentials output is never read empty. docs/multicluster.md says how to rotate it.
         const token = new k8s.core.v1.Secret(
             `${name}-reader-token`,
             {
