@@ -22,12 +22,11 @@ import {
     meshServices,
 } from "./components/multicluster";
 import { Observability, meshFacts } from "./components/observability";
-import { httpsHosts } from "./components/observability/access";
 import { uiAccessOutputs } from "./components/observability/outputs";
 import { ingressTls } from "./components/shared/ingress";
 import { revisionName } from "./components/shared/names";
 import { IngressTls, httpsUrls } from "./components/tls";
-import { readStackConfig, readStackSecrets } from "./config";
+import { namedIngressHosts, readStackConfig, readStackSecrets } from "./config";
 
 export = async () => {
     const cfg = readStackConfig();
@@ -101,12 +100,7 @@ export = async () => {
           })
         : undefined;
 
-    // The hosts the ingresses name; an ingress on "*" leaves their HTTPS to them.
-    const namedHosts = [
-        ...(cfg.bookinfo.enabled ? cfg.bookinfo.hosts : []),
-        ...cfg.applications.flatMap((app) => app.ingress?.hosts ?? []),
-        ...(cfg.observability.enabled ? httpsHosts(cfg.observability) : []),
-    ].filter((h) => h !== "*");
+    const namedHosts = namedIngressHosts(cfg);
     const tlsFor = (hosts: readonly string[]) => tls && ingressTls(tls.gatewayTls, hosts, namedHosts);
 
     const observability = cfg.observability.enabled

@@ -216,6 +216,21 @@ export function parseStackConfig(raw: RawConfig, stack: string, opts: ParseOptio
 }
 
 /**
+ * The hosts the stack's ingresses name (Bookinfo's, each application's, the exposed UIs'), without
+ * "*": an ingress on "*" leaves HTTPS for these hosts to the ingress that names them, so that no
+ * host gets two HTTPS servers on one gateway (Istio keeps only one).
+ */
+export function namedIngressHosts(
+    config: Pick<StackConfig, "bookinfo" | "applications" | "observability">,
+): string[] {
+    return [
+        ...(config.bookinfo.enabled ? config.bookinfo.hosts : []),
+        ...config.applications.flatMap((app) => app.ingress?.hosts ?? []),
+        ...(config.observability.enabled ? httpsHosts(config.observability) : []),
+    ].filter((h) => h !== "*");
+}
+
+/**
  * The namespaces the stack creates, by purpose, in order of precedence (a later one may not take
  * an earlier one's name; the sample application gives way to the user's own namespaces). Concerns
  * that create namespaces add them here.

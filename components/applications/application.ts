@@ -24,7 +24,7 @@ import {
     explainHttpRoutes,
     explainRoutes,
 } from "./explain";
-import { WAYPOINT_LABELS, ambientRouting, waypointSpec } from "./gamma";
+import { WAYPOINT_ANNOTATIONS, WAYPOINT_LABELS, ambientRouting, waypointSpec } from "./gamma";
 import { gatewayName, gatewaySpec, ingressHosts, ingressRouteName, ingressRouteSpec } from "./ingress";
 import { ApplicationSpec } from "./model";
 import { needsWaypoint, waypointServices } from "./waypoint";
@@ -296,7 +296,12 @@ export class Application extends pulumi.ComponentResource {
             ? new KubernetesGateway(
                   `${name}-waypoint`,
                   {
-                      metadata: { name: WAYPOINT.name, namespace: ns, labels: { ...WAYPOINT_LABELS } },
+                      metadata: {
+                          name: WAYPOINT.name,
+                          namespace: ns,
+                          labels: { ...WAYPOINT_LABELS },
+                          annotations: { ...WAYPOINT_ANNOTATIONS },
+                      },
                       spec: waypointSpec(),
                   },
                   afterIstio,

@@ -30,6 +30,17 @@ export function versionServiceName(service: string, version: string): string {
  */
 export const WAYPOINT_LABELS: Readonly<Record<string, string>> = { "istio.io/waypoint-for": "service" };
 
+/**
+ * A Gateway object is created long before istiod has deployed its proxy: pulumi-kubernetes has no
+ * readiness logic for Gateway API kinds, so without this the enrolled Services (which depend on the
+ * waypoint) would send their traffic to a proxy that is not running yet. istiod sets `Programmed`
+ * once the waypoint's Deployment and Service exist (istio/istio release-1.30
+ * pilot/pkg/config/kube/gateway/conversion.go), and the provider's `pulumi.com/waitFor` waits for it.
+ */
+export const WAYPOINT_ANNOTATIONS: Readonly<Record<string, string>> = {
+    "pulumi.com/waitFor": "condition=Programmed",
+};
+
 export function waypointSpec(): KubernetesGatewaySpec {
     return {
         gatewayClassName: WAYPOINT.gatewayClassName,

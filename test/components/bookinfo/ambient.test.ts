@@ -26,7 +26,12 @@ const BOOKINFO = [
 ];
 const AMBIENT = [{ key: "mesh.dataPlane", value: "ambient" }, ...BOOKINFO];
 
-type Meta = { name: string; namespace?: string; labels?: Record<string, string> };
+type Meta = {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+};
 const meta = (r: CapturedResource) => r.inputs.metadata as Meta;
 const spec = <T>(r: CapturedResource) => r.inputs.spec as T;
 
@@ -104,6 +109,8 @@ describe("Bookinfo in ambient mode", () => {
         const reviews = named(ev, SERVICE, "reviews");
         assert.strictEqual(meta(reviews).labels?.[WAYPOINT.useLabel], WAYPOINT.name);
         assert.ok(reviews.dependsOn.includes(waypoint.urn), "enrolled after the waypoint exists");
+        // ...and only once istiod has programmed it: the provider waits for the condition.
+        assert.strictEqual(meta(waypoint).annotations?.["pulumi.com/waitFor"], "condition=Programmed");
         const route = named(ev, HTTP_ROUTE, "reviews");
         assert.deepStrictEqual(spec<{ parentRefs: unknown }>(route).parentRefs, [
             { group: "", kind: "Service", name: "reviews", port: 9080 },

@@ -1,21 +1,9 @@
 import { strict as assert } from "assert";
-import { GATEWAY_API_VERSION, HTTPRoute, KubernetesGateway, ReferenceGrant } from "../../../components/crds";
+import { HTTPRoute } from "../../../components/crds";
 import type { K8sObject } from "../../../tools/lib/render";
 import { validateObject } from "../../support/schemas";
 
 describe("components/crds: Gateway API", () => {
-    it("types each kind at the standard channel's v1 apiVersion, with its own Pulumi type token", () => {
-        for (const [cls, kind] of [
-            [KubernetesGateway, "Gateway"],
-            [HTTPRoute, "HTTPRoute"],
-            [ReferenceGrant, "ReferenceGrant"],
-        ] as const) {
-            assert.equal(cls.apiVersion, GATEWAY_API_VERSION);
-            assert.equal(cls.kind, kind);
-            assert.equal(cls.pulumiType, `kubernetes:${GATEWAY_API_VERSION}:${kind}`);
-        }
-    });
-
     it("validates Gateway API objects against the Gateway API schemas, refusing a bad one", async () => {
         const route = (weight: unknown): K8sObject => ({
             apiVersion: HTTPRoute.apiVersion,
