@@ -55,6 +55,7 @@ export = async () => {
         gatewayStatus: cfg.cluster.renderYamlTo === undefined,
         multicluster: mc && {
             identity: mc.identity,
+            rootStack: mc.identity.rootStack,
             pluginCa: mc.pluginCa,
             trustGeneration: mc.trustGeneration,
         },

@@ -15,6 +15,19 @@ interface ClusterFacts {
     clusterName?: string;
     network?: string;
     mtls?: string;
+    /** The stack holding the mesh's root CA. */
+    rootStack?: string;
+}
+
+/**
+ * The annotation the program puts on `cacerts` naming the root stack (components/istio/controlPlane.ts
+ * ROOT_STACK_ANNOTATION; the pack is self-contained, so it is spelt here too).
+ */
+export const ROOT_STACK_ANNOTATION = "istio-mesh.io/root-stack";
+
+/** The stack part of `org/project/stack`: the root stack is compared by stack name. */
+function stackName(ref: string): string {
+    return ref.split("/").pop() ?? ref;
 }
 
 function propsOf(r: PolicyResource): Props {
@@ -37,8 +50,16 @@ function ownFacts(resources: PolicyResource[]): ClusterFacts | undefined {
             namespaceOf(propsOf(r)) === root &&
             Object.keys(asRecord(at(propsOf(r), "spec", "selector", "matchLabels")) ?? {}).length === 0,
     );
+    const cacerts = resources.find(
+        (r) =>
+            r.type === "kubernetes:core/v1:Secret" &&
+            asString(at(propsOf(r), "metadata", "name")) === "cacerts" &&
+            namespaceOf(propsOf(r)) === root,
+    );
     return {
         who: "this stack",
+        rootStack:
+            cacerts && asString(at(propsOf(cacerts), "metadata", "annotations", ROOT_STACK_ANNOTATION)),
         meshId: asString(at(values, "global", "meshID")),
         clusterName: asString(at(values, "global", "multiCluster", "clusterName")),
         network: asString(at(values, "global", "network")),
@@ -62,6 +83,7 @@ function peerFacts(resources: PolicyResource[]): ClusterFacts[] {
                     clusterName: asString(identity.clusterName),
                     network: asString(identity.network),
                     mtls: asString(identity.mtls),
+                    rootStack: asString(identity.rootStack),
                 },
             ];
         });
@@ -71,7 +93,7 @@ export const multiclusterMeshConsistent: StackValidationPolicy = {
     name: "multicluster-mesh-consistent",
     description:
         "In a multi-cluster mesh, every cluster (this stack and each peer it references) enforces mTLS STRICT, " +
-        "all share one meshId, and each has its own clusterName and network.",
+        "all share one meshId and one root stack (multicluster.trust.rootStack), and each has its own clusterName and network.",
     severity: "critical",
     validateStack: (args, reportViolation) => {
         const self = ownFacts(args.resources);
@@ -84,6 +106,16 @@ export const multiclusterMeshConsistent: StackValidationPolicy = {
                 reportViolation(
                     `${c.who} (cluster ${c.clusterName ?? "?"}) runs mesh-wide mTLS ${c.mtls ?? "UNSET"}: traffic between ` +
                         "clusters crosses networks and must be mutual TLS. Fix: mesh.mtls STRICT in that stack.",
+                );
+            }
+            if (
+                c !== self &&
+                self.rootStack !== undefined &&
+                (c.rootStack === undefined || stackName(c.rootStack) !== stackName(self.rootStack))
+            ) {
+                reportViolation(
+                    `${c.who} has multicluster.trust.rootStack ${c.rootStack ?? "?"}, this stack ${self.rootStack}: ` +
+                        "one mesh has one root CA; two roots split it into trust domains whose mTLS fails between them.",
                 );
             }
             if (c.meshId !== self.meshId) {

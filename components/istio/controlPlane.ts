@@ -42,6 +42,8 @@ export interface ControlPlaneArgs {
     /** Joins a multi-cluster mesh: istiod's identity, the network label, a plug-in CA. */
     multicluster?: {
         identity: ClusterIdentity;
+        /** The stack holding the mesh's root CA (this stack's name when it holds it). */
+        rootStack: string;
         /** This cluster's intermediate CA (secret), written to `cacerts` before istiod starts. */
         pluginCa: pulumi.Input<PluginCa>;
         /** The root stack's generation of it, annotated on `cacerts` (a rotation shows in the diff). */
@@ -53,6 +55,8 @@ export interface ControlPlaneArgs {
 export const PLUGIN_CA_SECRET = "cacerts";
 /** Which generation of intermediates `cacerts` holds (multicluster.trust.generation of the root stack). */
 export const TRUST_GENERATION_ANNOTATION = "istio-mesh.io/trust-generation";
+/** The stack holding the mesh's root CA, on `cacerts` (read by the multicluster-mesh-consistent policy). */
+export const ROOT_STACK_ANNOTATION = "istio-mesh.io/root-stack";
 
 const WEBHOOK_TYPES = [
     "kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration",
@@ -146,13 +150,12 @@ export class ControlPlane extends pulumi.ComponentResource {
                       metadata: {
                           name: PLUGIN_CA_SECRET,
                           namespace: rootNs.metadata.name,
-                          ...(mc.trustGeneration === undefined
-                              ? {}
-                              : {
-                                    annotations: {
-                                        [TRUST_GENERATION_ANNOTATION]: String(mc.trustGeneration),
-                                    },
-                                }),
+                          annotations: {
+                              [ROOT_STACK_ANNOTATION]: mc.rootStack,
+                              ...(mc.trustGeneration === undefined
+                                  ? {}
+                                  : { [TRUST_GENERATION_ANNOTATION]: String(mc.trustGeneration) }),
+                          },
                       },
                       stringData: pulumi.secret(
                           pulumi.output(mc.pluginCa).apply((ca) => ({

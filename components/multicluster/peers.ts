@@ -188,6 +188,13 @@ export function checkPeers(
                 `is in mesh ${show(identity.meshId)}, not this stack's ${show(self.meshId)} (multicluster.meshId)`,
             );
         }
+        // Two roots would split the mesh into two trust domains whose mTLS fails across them.
+        if (typeof identity.rootStack !== "string" || !sameStack(identity.rootStack, self.rootStack)) {
+            problems.push(
+                `has multicluster.trust.rootStack ${show(identity.rootStack)}, not this stack's ${show(self.rootStack)}; ` +
+                    "one mesh has one root CA, held by one stack",
+            );
+        }
         const sameName = clusterNames.get(identity.clusterName);
         if (sameName !== undefined) {
             problems.push(
@@ -213,6 +220,11 @@ export function checkPeers(
         views.push({ ref: p.ref, key: p.key, identity });
     }
     return { peers: views, pending, issues };
+}
+
+/** Whether two references name the same stack (`dev-east` and `acme/istio-mesh/dev-east` do). */
+export function sameStack(a: string, b: string): boolean {
+    return stackOf(a) === stackOf(b);
 }
 
 /** The root stack's entry for a cluster stack: by its reference as written there, or its stack name. */

@@ -58,4 +58,26 @@ describe("policy multicluster-mesh-consistent", () => {
             "peer dev-west has the network net-east of this stack; each cluster needs its own.",
         ]);
     });
+
+    it("requires one root stack: a peer naming another root is refused, on both sides", async () => {
+        const east = await evaluateStack("dev-east");
+        assert.deepStrictEqual(
+            await violations(withWest(east, { rootStack: "acme/istio-mesh/dev-east" })),
+            [],
+        );
+        const v = await violations(withWest(east, { rootStack: "dev-west" }));
+        assert.strictEqual(v.length, 1, v.join("\n"));
+        assert.match(v[0], /peer dev-west has multicluster\.trust\.rootStack dev-west, this stack dev-east/);
+        // On the non-root stack, its own root comes from its rendered cacerts Secret.
+        const west = await evaluateStack("dev-west");
+        assert.deepStrictEqual(await violations(west), []);
+        const refs = structuredClone(west.stackReferences ?? {});
+        refs["dev-east"].multicluster = {
+            ...(refs["dev-east"].multicluster as object),
+            rootStack: "dev-third",
+        };
+        const w = await violations({ ...west, stackReferences: refs });
+        assert.strictEqual(w.length, 1, w.join("\n"));
+        assert.match(w[0], /peer dev-east has multicluster\.trust\.rootStack dev-third, this stack dev-east/);
+    });
 });

@@ -102,6 +102,24 @@ describe("multicluster peers", () => {
         assert.match(r.issues[0].message, /another network \("net-west"\) but exposes no east-west gateway/);
     });
 
+    it("refuses a peer whose root stack is another, comparing stack names, naming both values", () => {
+        const other = checkPeers(self, [peer({ rootStack: "dev-west" })]);
+        assert.deepStrictEqual(
+            other.issues.map((i) => i.key),
+            ["multicluster.peers[0]"],
+        );
+        assert.match(
+            other.issues[0].message,
+            /multicluster\.trust\.rootStack "dev-west", not this stack's "dev-east"/,
+        );
+        assert.deepStrictEqual(other.peers, []);
+        // The same stack named in org/project/stack form is the same root.
+        const qualified = checkPeers(self, [peer({ rootStack: "acme/istio-mesh/dev-east" })]);
+        assert.deepStrictEqual(qualified.issues, []);
+        const nonRoot = { ...self, rootStack: "acme/istio-mesh/dev-east" };
+        assert.deepStrictEqual(checkPeers(nonRoot, [peer()]).issues, []);
+    });
+
     it("finds a cluster's intermediate by the reference the root stack wrote, or by stack name", () => {
         const ca = { caCert: "c", caKey: "k", rootCert: "r", certChain: "c\nr" };
         assert.strictEqual(trustFor({ rootCert: "r", clusters: { "dev-west": ca } }, "dev-west"), ca);
