@@ -199,6 +199,21 @@ export function parseStackConfig(raw: RawConfig, stack: string, opts: ParseOptio
                 '(istio.io "Install Multi-Primary on different networks"); use mesh.dataPlane "sidecar"',
         );
     }
+    if (
+        config.multicluster.enabled &&
+        config.cluster.renderYamlTo !== undefined &&
+        !r.hasIssue("cluster.renderYamlTo")
+    ) {
+        // The provider writes every resource's data, secret or not, into the YAML files: `cacerts`
+        // would hold this cluster's intermediate CA key and the remote secrets the peers' reader
+        // tokens; and the reader token Secret is never filled in by a token controller there.
+        r.error(
+            "cluster.renderYamlTo",
+            `${show(config.cluster.renderYamlTo)} is not allowed with multicluster.enabled true: the written ` +
+                "manifests would hold the intermediate CA key (cacerts) and the peers' API server tokens " +
+                "(remote secrets) in plaintext; leave cluster.renderYamlTo unset (review offline with npm run render)",
+        );
+    }
     if (config.tls.enabled && !r.hasIssue("tls.hosts")) {
         // Every host a Gateway serves with the ingress certificate must be one the certificate
         // covers, or browsers fail the handshake: Bookinfo serves tls.hosts, the addon UIs their

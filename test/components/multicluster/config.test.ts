@@ -162,6 +162,18 @@ describe("multicluster config", () => {
         );
     });
 
+    it("refuses writing YAML files (they would hold the CA keys and peer tokens in plaintext)", () => {
+        oneIssue(
+            configIssues("dev-east", { "cluster.renderYamlTo": "out/manifests" }),
+            "cluster.renderYamlTo",
+            '"out/manifests"',
+            "multicluster.enabled",
+            "plaintext",
+        );
+        // Without the mesh, writing YAML stays allowed.
+        parsed("dev-east", { "cluster.renderYamlTo": "out/manifests", "multicluster.enabled": "false" });
+    });
+
     it("reports every problem at once", () => {
         const issues = configIssues("dev-east", {
             "multicluster.clusterName": "A",
