@@ -5,8 +5,10 @@ import type { MeshPeer } from "./mesh";
 import {
     ApiServerCredentials,
     CREDENTIALS_OUTPUT,
+    IDENTITY_OUTPUT,
     MeshIdentity,
     MeshTrust,
+    PeerReading,
     PluginCa,
     TRUST_OUTPUT,
     checkPeers,
@@ -24,38 +26,82 @@ export interface MeshPeers {
     trustGeneration?: number;
 }
 
-/** A stack's outputs as a plain record (the whole map; secrets stay in memory, never exported). */
-function outputsOf(ref: pulumi.StackReference): Promise<Record<string, unknown>> {
-    // A StackReference is a read: its outputs are known in previews too.
-    return new Promise((resolve) => {
-        ref.outputs.apply((o) => {
-            resolve(o ?? {});
-        });
-    });
+/** What {@link readPeers} uses of a `pulumi.StackReference` (tests give a fake). */
+export interface PeerReference {
+    getOutputDetails(name: string): Promise<pulumi.StackReferenceOutputDetails>;
+    getOutput(name: pulumi.Input<string>): pulumi.Output<unknown>;
+}
+
+/**
+ * The outputs a peer's checks read. Every stack of this project exports `istioVersion`: with none
+ * of them the stack exists but was never deployed.
+ */
+const READ_OUTPUTS = ["istioVersion", IDENTITY_OUTPUT, TRUST_OUTPUT];
+
+/**
+ * A peer's outputs as a plain record (secrets stay in memory, never exported). A failed read (the
+ * stack does not exist, or the backend refuses it) rejects: @pulumi/pulumi 3.270.0
+ * stackReference.js `getOutputDetails` awaits `readOutputValue`, which awaits `out.promise()` of
+ * `getOutput(name)`, an apply on the reference's `outputs`, rejected when its read failed. (An
+ * `outputs.apply` callback, by contrast, is never called then, and a promise resolved from it
+ * would wait forever.)
+ */
+export async function outputsOf(ref: PeerReference): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    for (const name of READ_OUTPUTS) {
+        const d = await ref.getOutputDetails(name);
+        const v: unknown = d.secretValue ?? d.value;
+        if (v !== undefined && v !== null) {
+            out[name] = v;
+        }
+    }
+    return out;
+}
+
+/** Reads each peer's outputs; every peer whose read fails is refused at once, naming its key. */
+export async function readPeerOutputs(
+    peers: string[],
+    refs: PeerReference[],
+    stack: string,
+): Promise<PeerReading[]> {
+    const results = await Promise.all(
+        refs.map(async (ref, i): Promise<PeerReading | ConfigIssue> => {
+            const key = `multicluster.peers[${i}]`;
+            try {
+                return { ref: peers[i], key, outputs: await outputsOf(ref) };
+            } catch (e) {
+                return {
+                    key,
+                    message:
+                        `stack ${show(peers[i])} could not be read (${e instanceof Error ? e.message : String(e)}): ` +
+                        "it does not exist in this backend, or this user may not read it; list an existing stack " +
+                        "of the mesh (org/project/stack when it is in another project or organisation)",
+                };
+            }
+        }),
+    );
+    const issues = results.filter((r): r is ConfigIssue => !("outputs" in r));
+    if (issues.length > 0) {
+        throw new ConfigError(issues, stack);
+    }
+    return results.filter((r): r is PeerReading => "outputs" in r);
 }
 
 /**
  * Reads every peer stack through a StackReference and checks it against this stack before any
- * resource of the mesh is declared: a peer in another mesh, with a clusterName or network already
- * taken, or without an east-west gateway is refused with a {@link ConfigError} naming its key.
- * A stack that does not exist is refused by the engine itself (the reference's read fails).
+ * resource of the mesh is declared: a stack that cannot be read, a peer in another mesh or under
+ * another root, with a clusterName or network already taken, or without an east-west gateway is
+ * refused with a {@link ConfigError} naming its key.
  */
 export async function readPeers(
     m: MulticlusterConfig,
     self: MeshIdentity,
     stack: string,
-    parent?: pulumi.Resource,
+    reference: (peer: string) => PeerReference = (peer) =>
+        new pulumi.StackReference(`multicluster-peer-${peer}`, { name: peer }),
 ): Promise<MeshPeers> {
-    const refs = m.peers.map(
-        (peer) => new pulumi.StackReference(`multicluster-peer-${peer}`, { name: peer }, { parent }),
-    );
-    const readings = await Promise.all(
-        refs.map(async (ref, i) => ({
-            ref: m.peers[i],
-            key: `multicluster.peers[${i}]`,
-            outputs: await outputsOf(ref),
-        })),
-    );
+    const refs = m.peers.map(reference);
+    const readings = await readPeerOutputs(m.peers, refs, stack);
     const checked = checkPeers(self, readings);
     const issues: ConfigIssue[] = [...checked.issues];
 
@@ -93,7 +139,7 @@ export async function readPeers(
         peers: checked.peers.map((view) => ({
             view,
             credentials: pulumi.secret(
-                (byRef.get(view.ref) as pulumi.StackReference).getOutput(CREDENTIALS_OUTPUT),
+                (byRef.get(view.ref) as PeerReference).getOutput(CREDENTIALS_OUTPUT),
             ) as pulumi.Output<ApiServerCredentials>,
         })),
         pending: checked.pending.map((p) => p.ref),

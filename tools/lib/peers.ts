@@ -116,7 +116,8 @@ export function outputsFromConfig(config: LoadedConfig, secret: (v: unknown) => 
 /**
  * Resolves every peer a stack names: a `--stack-output` file first, then the stack file in this
  * repository (`evaluatePeer` gives its offline outputs). A peer found in neither is refused,
- * naming its key, as `pulumi up` refuses a stack that does not exist.
+ * naming its key, as the program refuses it under the engine: there the StackReference's read
+ * fails, and components/multicluster/read.ts turns that into a ConfigError naming the key.
  */
 export async function resolvePeers(
     config: LoadedConfig,
