@@ -129,6 +129,13 @@ export const DEPENDENCIES: Dependency[] = [
         ],
     },
     {
+        // Only the root stack issues intermediates; the others take theirs (and its generation) from it.
+        on: "multicluster.trust.rootStack",
+        active: (c) => c.multicluster.trust.rootStack === undefined,
+        when: "unset: they are read on the root stack only (set them there)",
+        settings: ["multicluster.trust.generation", "multicluster.trust.intermediateValidityHours"],
+    },
+    {
         on: "bookinfo.enabled",
         active: (c) => c.bookinfo.enabled,
         when: "true",

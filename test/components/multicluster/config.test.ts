@@ -187,6 +187,24 @@ describe("multicluster config", () => {
         ]);
     });
 
+    it("warns that the trust generation and validity are read on the root stack only", () => {
+        const trustWarnings = (stack: string, overrides: Record<string, string> = {}) =>
+            parsed(stack, overrides).warnings.filter((w) => w.key.includes("multicluster.trust."));
+        const west = trustWarnings("dev-west", {
+            "multicluster.trust.generation": "2",
+            "multicluster.trust.intermediateValidityHours": "48",
+        });
+        assert.deepStrictEqual(
+            west.map((w) => w.key),
+            ["multicluster.trust.generation, multicluster.trust.intermediateValidityHours"],
+        );
+        assert.match(west[0].message, /multicluster\.trust\.rootStack is "dev-east"/);
+        assert.match(west[0].message, /root stack only/);
+        // Not set on the non-root stack, or set on the root stack: nothing to say.
+        assert.deepStrictEqual(trustWarnings("dev-west"), []);
+        assert.deepStrictEqual(trustWarnings("dev-east", { "multicluster.trust.generation": "2" }), []);
+    });
+
     it("warns about multicluster settings while it is off", () => {
         const result = parsed("dev", { "multicluster.meshId": "mesh1" });
         assert.ok(
