@@ -26,6 +26,17 @@ export interface MeshRootCaArgs {
     rootNamespace: string;
 }
 
+/**
+ * How long before expiry an intermediate is renewed: the last quarter of its validity (for the
+ * default 8760 h, about 91 days; at the 24 h minimum of multicluster.trust.intermediateValidityHours,
+ * 6 h, so always within the validity). From then on each `up` of the root stack issues a new
+ * certificate for the same key (the tls provider's `readyForRenewal` replaces it), and each peer's
+ * next `up` writes it to its `cacerts` (docs/multicluster.md, "Rotating trust").
+ */
+export function earlyRenewalHours(validityHours: number): number {
+    return Math.floor(validityHours / 4);
+}
+
 /** The root's lifetime, as Istio's tooling gives it (ROOTCA_DAYS 3650). */
 const ROOT_VALIDITY_HOURS = 3650 * 24;
 
@@ -83,6 +94,7 @@ export class MeshRootCa extends pulumi.ComponentResource {
                     isCaCertificate: true,
                     maxPathLength: 0,
                     validityPeriodHours: args.intermediateValidityHours,
+                    earlyRenewalHours: earlyRenewalHours(args.intermediateValidityHours),
                     allowedUses: ["cert_signing", "crl_signing", "digital_signature", "key_encipherment"],
                 },
                 rotation,
