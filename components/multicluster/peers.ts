@@ -29,6 +29,8 @@ export interface MeshIdentity {
     rootStack: string;
     /** On the root stack: the generation of the intermediates it issues (`multicluster.trust.generation`). */
     trustGeneration?: number;
+    /** The stacks this one lists in `multicluster.peers`, by stack name (a peer checks it is listed back). */
+    peers?: string[];
     /** The mesh services this cluster deploys, as `<service>.<namespace>` (for `npm run routes`). */
     services?: string[];
 }
@@ -130,6 +132,7 @@ export function identityOutput(
         meshId: string;
         clusterName: string;
         network: string;
+        peers: string[];
         trust: { rootStack: string | undefined; generation: number };
     },
     stack: string,
@@ -143,6 +146,7 @@ export function identityOutput(
         mtls,
         eastWestGateway: { namespace: rootNamespace, service: EAST_WEST_RELEASE, port: EAST_WEST_TLS_PORT },
         rootStack: m.trust.rootStack ?? stack,
+        peers: m.peers.map(stackOf),
         ...(m.trust.rootStack === undefined ? { trustGeneration: m.trust.generation } : {}),
     };
 }
@@ -158,13 +162,17 @@ function isIdentity(v: unknown): v is MeshIdentity {
 /**
  * Checks the peers against this stack and each other. A peer never deployed (no outputs at all)
  * is `pending`: the first stack of a new mesh goes up before its peers (docs/multicluster.md).
- * Everything else that does not fit is an issue naming the peer's key.
+ * Everything else that does not fit is an issue naming the peer's key. A peer that does not list
+ * this stack (`selfStack`) back is only a warning: a cluster joins one stack at a time, and until
+ * every stack lists it, discovery is one-way (the peer's istiod does not see this cluster).
  */
 export function checkPeers(
     self: MeshIdentity,
     peers: PeerReading[],
-): { peers: PeerView[]; pending: PeerReading[]; issues: ConfigIssue[] } {
+    selfStack?: string,
+): { peers: PeerView[]; pending: PeerReading[]; issues: ConfigIssue[]; warnings: ConfigIssue[] } {
     const issues: ConfigIssue[] = [];
+    const warnings: ConfigIssue[] = [];
     const pending: PeerReading[] = [];
     const views: PeerView[] = [];
     const clusterNames = new Map<string, string>([[self.clusterName, "multicluster.clusterName"]]);
@@ -215,11 +223,23 @@ export function checkPeers(
             issues.push({ key: p.key, message: `stack ${show(p.ref)} ${problems.join("; ")}` });
             continue;
         }
+        if (
+            selfStack !== undefined &&
+            Array.isArray(identity.peers) &&
+            !identity.peers.some((q) => sameStack(q, selfStack))
+        ) {
+            warnings.push({
+                key: p.key,
+                message:
+                    `stack ${show(p.ref)} does not list this stack (${show(selfStack)}) in its multicluster.peers: ` +
+                    `its istiod does not see this cluster's endpoints (no remote secret there) until it does and goes up`,
+            });
+        }
         clusterNames.set(identity.clusterName, `${p.key} (${p.ref})`);
         networks.set(identity.network, `${p.key} (${p.ref})`);
         views.push({ ref: p.ref, key: p.key, identity });
     }
-    return { peers: views, pending, issues };
+    return { peers: views, pending, issues, warnings };
 }
 
 /** Whether two references name the same stack (`dev-east` and `acme/istio-mesh/dev-east` do). */

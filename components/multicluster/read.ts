@@ -102,7 +102,7 @@ export async function readPeers(
 ): Promise<MeshPeers> {
     const refs = m.peers.map(reference);
     const readings = await readPeerOutputs(m.peers, refs, stack);
-    const checked = checkPeers(self, readings);
+    const checked = checkPeers(self, readings, stack);
     const issues: ConfigIssue[] = [...checked.issues];
 
     let pluginCa: pulumi.Output<PluginCa> | undefined;
@@ -128,6 +128,9 @@ export async function readPeers(
     }
     if (issues.length > 0) {
         throw new ConfigError(issues, stack);
+    }
+    for (const w of checked.warnings) {
+        void pulumi.log.warn(`${w.key}: ${w.message}`);
     }
     for (const p of checked.pending) {
         void pulumi.log.warn(

@@ -27,6 +27,7 @@ const self: MeshIdentity = identityOutput(
         meshId: "mesh1",
         clusterName: "east",
         network: "net-east",
+        peers: ["dev-west"],
         trust: { rootStack: undefined, generation: 1 },
     },
     "dev-east",
@@ -118,6 +119,40 @@ describe("multicluster peers", () => {
         assert.deepStrictEqual(qualified.issues, []);
         const nonRoot = { ...self, rootStack: "acme/istio-mesh/dev-east" };
         assert.deepStrictEqual(checkPeers(nonRoot, [peer()]).issues, []);
+    });
+
+    it("exports the peers it lists, by stack name", () => {
+        const id = identityOutput(
+            {
+                meshId: "mesh1",
+                clusterName: "east",
+                network: "net-east",
+                peers: ["dev-west", "acme/istio-mesh/dev-north"],
+                trust: { rootStack: undefined, generation: 1 },
+            },
+            "dev-east",
+            "STRICT",
+            "istio-system",
+        );
+        assert.deepStrictEqual(id.peers, ["dev-west", "dev-north"]);
+    });
+
+    it("warns (does not refuse) about a peer that does not list this stack back", () => {
+        const oneWay = checkPeers(self, [peer({ peers: ["dev-north"] })], "dev-east");
+        assert.deepStrictEqual(oneWay.issues, []);
+        assert.deepStrictEqual(
+            oneWay.peers.map((p) => p.ref),
+            ["dev-west"],
+        );
+        assert.deepStrictEqual(
+            oneWay.warnings.map((w) => w.key),
+            ["multicluster.peers[0]"],
+        );
+        assert.match(oneWay.warnings[0].message, /"dev-west" does not list this stack \("dev-east"\)/);
+        // Listed back, in any form of the name: nothing to say.
+        for (const back of [["dev-east"], ["acme/istio-mesh/dev-east"]]) {
+            assert.deepStrictEqual(checkPeers(self, [peer({ peers: back })], "dev-east").warnings, []);
+        }
     });
 
     it("finds a cluster's intermediate by the reference the root stack wrote, or by stack name", () => {
