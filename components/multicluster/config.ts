@@ -36,6 +36,14 @@ export const STACK_REFERENCE = /^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]{1,100}$/
  */
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
 
+/** A port from 1 to 65535, without leading zeros. */
+const PORT = "(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})";
+/**
+ * `https://host[:port][/]`, as a kubeconfig's `server` (the remote secret's): a host without ':'
+ * (no IPv6 literal), a port of at most 65535.
+ */
+const API_SERVER = new RegExp(`^https://[^\\s/:]+(:${PORT})?/?$`);
+
 /** The stack part of a peer reference (`org/project/west` -> `west`). */
 export function stackOf(ref: string): string {
     return ref.split("/").pop() ?? ref;
@@ -64,8 +72,9 @@ export function parseMulticlusterConfig(r: ConfigReader, stack: string, project:
         patternHint: "a stack name, or org/project/stack",
     });
     const apiServer = r.string("multicluster.apiServer", {
-        pattern: /^https:\/\/[^\s/]+(:[0-9]+)?\/?$/,
-        patternHint: "an https:// address such as https://east-control-plane:6443",
+        pattern: API_SERVER,
+        patternHint:
+            "an https:// address, a host (name or IPv4) and an optional port 1-65535, such as https://east-control-plane:6443",
     });
     const rootStack = r.optionalString("multicluster.trust.rootStack", {
         pattern: STACK_REFERENCE,

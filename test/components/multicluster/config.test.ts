@@ -120,6 +120,35 @@ describe("multicluster config", () => {
         );
     });
 
+    it("refuses an API server address with a malformed host or port", () => {
+        for (const bad of [
+            "https://a:b:c",
+            "https://east:6443:6443",
+            "https://east:65536",
+            "https://east:123456",
+            "https://east:0",
+            "https://east:",
+            "https://:6443",
+        ]) {
+            oneIssue(
+                configIssues("dev-east", { "multicluster.apiServer": bad }),
+                "multicluster.apiServer",
+                JSON.stringify(bad),
+            );
+        }
+        for (const good of [
+            "https://east:65535",
+            "https://10.0.0.1:6443",
+            "https://east.example.com/",
+            "https://east",
+        ]) {
+            assert.strictEqual(
+                parsed("dev-east", { "multicluster.apiServer": good }).config.multicluster.apiServer,
+                good,
+            );
+        }
+    });
+
     it("refuses a root stack that is not a peer", () => {
         oneIssue(
             configIssues("dev-west", { "multicluster.trust.rootStack": "prod" }),
