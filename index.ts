@@ -18,8 +18,8 @@ import {
     IDENTITY_OUTPUT,
     MulticlusterMesh,
     TRUST_OUTPUT,
+    identityWithServices,
     joinMesh,
-    meshServices,
 } from "./components/multicluster";
 import { Observability, meshFacts } from "./components/observability";
 import { uiAccessOutputs } from "./components/observability/outputs";
@@ -220,13 +220,12 @@ export = async () => {
         kialiViewerTokens: observability?.kialiViewerTokens,
         grafanaAdmin: observability?.grafanaAdmin,
         // Read by the peer stacks (components/multicluster/read.ts).
-        [IDENTITY_OUTPUT]: mc && {
-            ...mc.identity,
-            services: meshServices([
+        [IDENTITY_OUTPUT]:
+            mc &&
+            identityWithServices(mc.identity, [
                 ...(bookinfo ? [{ namespace: cfg.bookinfo.namespace, rows: bookinfo.table }] : []),
                 ...applications.map((a, i) => ({ namespace: cfg.applications[i].namespace, rows: a.table })),
             ]),
-        },
         [CREDENTIALS_OUTPUT]: multicluster?.credentials,
         [TRUST_OUTPUT]: mc?.trust,
     };

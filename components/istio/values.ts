@@ -235,7 +235,10 @@ export function istiodValues(
     };
 }
 
-export function gatewayValues(cfg: ControlPlaneSettings): GatewayValues {
+/** What the gateway chart's values read: the gateway settings and the primary revision. */
+export type GatewaySizing = Pick<ControlPlaneSettings, "gateway" | "primary">;
+
+export function gatewayValues(cfg: GatewaySizing): GatewayValues {
     const g = cfg.gateway;
     const nodePorts = g.serviceType === "ClusterIP" ? undefined : g.nodePorts;
     const port = (name: string, n: number, nodePort?: number): GatewayServicePort =>

@@ -9,6 +9,7 @@ export {
     checkPeers,
     crossClusterEndpoints,
     identityOutput,
+    identityWithServices,
     meshServices,
     remoteKubeconfig,
     remoteSecretName,

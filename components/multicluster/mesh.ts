@@ -1,7 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Gateway } from "../crds";
-import type { ControlPlaneSettings } from "../istio/config";
 import {
     ApiServerCredentials,
     EAST_WEST_RELEASE,
@@ -9,7 +8,12 @@ import {
     remoteKubeconfig,
     remoteSecretName,
 } from "./peers";
-import { CROSS_NETWORK_GATEWAY, crossNetworkGatewaySpec, eastWestGatewayValues } from "./values";
+import {
+    CROSS_NETWORK_GATEWAY,
+    MeshControlPlane,
+    crossNetworkGatewaySpec,
+    eastWestGatewayValues,
+} from "./values";
 
 /**
  * The reader ServiceAccount of the base chart (templates/reader-serviceaccount.yaml, created while
@@ -34,7 +38,7 @@ export interface MeshPeer {
 export interface MulticlusterMeshArgs {
     provider: k8s.Provider;
     /** Sizes the east-west gateway like the ingress gateway and names its revision. */
-    controlPlane: ControlPlaneSettings;
+    controlPlane: MeshControlPlane;
     network: string;
     apiServer: string;
     rootNamespace: pulumi.Input<string>;

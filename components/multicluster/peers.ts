@@ -40,6 +40,14 @@ export function meshServices(apps: { namespace: string; rows: readonly { service
     return [...new Set(apps.flatMap((a) => a.rows.map((r) => `${r.service}.${a.namespace}`)))].sort();
 }
 
+/** The `multicluster` stack output: this stack's identity and the mesh services it deploys. */
+export function identityWithServices(
+    identity: MeshIdentity,
+    apps: { namespace: string; rows: readonly { service: string }[] }[],
+): MeshIdentity {
+    return { ...identity, services: meshServices(apps) };
+}
+
 /** Where a service of the mesh has endpoints, seen from one cluster. */
 export interface CrossClusterRow {
     /** `<service>.<namespace>.svc.cluster.local`. */

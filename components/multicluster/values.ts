@@ -4,8 +4,14 @@
 import { NETWORK_LABEL, gatewaySelectorLabel } from "../shared/names";
 import type { GatewaySpec } from "../crds";
 import type { ControlPlaneSettings } from "../istio/config";
-import { GatewayValues, gatewayValues } from "../istio/values";
+import { GatewaySizing, GatewayValues, gatewayValues } from "../istio/values";
 import { EAST_WEST_RELEASE, EAST_WEST_TLS_PORT } from "./peers";
+
+/**
+ * What the mesh component reads of the control plane settings: the chart source and version, and
+ * the ingress gateway's settings and revision (the east-west gateway is sized like it).
+ */
+export type MeshControlPlane = Pick<ControlPlaneSettings, "chartRepository" | "primary" | "gateway">;
 
 /** The gateway chart's `networkGatewayPorts` entries (templates/service.yaml requires all four). */
 export interface NetworkGatewayPort {
@@ -31,7 +37,7 @@ export type EastWestGatewayValues = Omit<GatewayValues, "service"> & {
  * them. The labels repeat samples/multicluster/gen-eastwest-gateway.sh's. A LoadBalancer: the
  * other networks reach it from outside the cluster.
  */
-export function eastWestGatewayValues(cfg: ControlPlaneSettings, network: string): EastWestGatewayValues {
+export function eastWestGatewayValues(cfg: GatewaySizing, network: string): EastWestGatewayValues {
     const ingress = gatewayValues(cfg);
     const port = (n: number): NetworkGatewayPort => ({ port: n, targetPort: n });
     const selector = gatewaySelectorLabel(EAST_WEST_RELEASE);

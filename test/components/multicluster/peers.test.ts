@@ -9,7 +9,12 @@ import {
     remoteKubeconfig,
     remoteSecretName,
 } from "../../../components/multicluster/peers";
-import { crossClusterEndpoints, meshServices, trustFor } from "../../../components/multicluster/peers";
+import {
+    crossClusterEndpoints,
+    identityWithServices,
+    meshServices,
+    trustFor,
+} from "../../../components/multicluster/peers";
 import { crossNetworkGatewaySpec, eastWestGatewayValues } from "../../../components/multicluster/values";
 import { gatewayValues, istiodValues } from "../../../components/istio/values";
 import { parseConfig } from "../../../config";
@@ -228,6 +233,11 @@ describe("cross-cluster endpoints", () => {
             ["details.bookinfo", "hello.demo", "reviews.bookinfo"],
         );
     });
+
+    it("exports the identity with the services, the identity otherwise as it is", () => {
+        const out = identityWithServices(self, [{ namespace: "demo", rows: [{ service: "hello" }] }]);
+        assert.deepStrictEqual(out, { ...self, services: ["hello.demo"] });
+    });
 });
 
 describe("multicluster values", () => {
@@ -243,6 +253,15 @@ describe("multicluster values", () => {
         assert.strictEqual(values.global.network, cfg.multicluster.network);
         const single = istiodValues(cfg.istio, cfg.istio.primary);
         assert.ok(!("meshID" in single.global) && !("network" in single.global));
+    });
+
+    it("sizes the east-west gateway from the primary revision and gateway settings alone", () => {
+        const cfg = config("dev-east");
+        const { primary, gateway } = cfg.istio;
+        assert.deepStrictEqual(
+            eastWestGatewayValues({ primary, gateway }, "net-east"),
+            eastWestGatewayValues(cfg.istio, "net-east"),
+        );
     });
 
     it("makes the east-west gateway a network gateway sized like the ingress gateway", () => {
