@@ -157,8 +157,15 @@ export = async () => {
         kubectl: kubectlCommand(cfg.cluster),
     };
 
-    const applications = cfg.applications.map(
-        (spec) =>
+    // One application at a time, each after the SDK has worked through the registrations of the
+    // ones before (a macrotask turn drains its microtasks). Declared all in one synchronous turn,
+    // every application's pending registrations and their serialized inputs are alive at once,
+    // and the garbage collector copies them over and over: with 50 applications that was a third
+    // of the evaluation. The resources and their dependencies are the same.
+    const applications: Application[] = [];
+    for (const spec of cfg.applications) {
+        await new Promise((settled) => setImmediate(settled));
+        applications.push(
             new Application(spec.name, {
                 provider: cluster.provider,
                 spec,
@@ -168,7 +175,8 @@ export = async () => {
                 egressGateway,
                 tls: tlsFor(spec.ingress?.hosts ?? []),
             }),
-    );
+        );
+    }
 
     return {
         istioVersion: cfg.istio.primary.version,

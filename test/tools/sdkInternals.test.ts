@@ -7,6 +7,7 @@
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { SECRET_SIG, SECRET_SIG_VALUE, evaluate, isSecretWrapper } from "../../tools/lib/mockRuntime";
 import { loadStackConfig } from "../../tools/lib/stackFiles";
 
@@ -29,6 +30,10 @@ describe("SDK internals the offline tools rely on", function () {
             if (typeof runtime[fn] !== "function") {
                 problems.push(`pulumi.runtime.${fn} is no longer a function`);
             }
+        }
+        // Skipped during an evaluation: it captures the whole call stack of every resource.
+        if (typeof (pulumi.Resource as unknown as Record<string, unknown>).callsites !== "function") {
+            problems.push("pulumi.Resource.callsites is no longer a function");
         }
         if (typeof SECRET_SIG !== "string" || typeof SECRET_SIG_VALUE !== "string" || SECRET_SIG === "") {
             problems.push("pulumi.runtime.specialSigKey / specialSecretSig are gone");
@@ -57,12 +62,13 @@ describe("SDK internals the offline tools rely on", function () {
                     const provider = new k8s.Provider("p", {});
                     const parent = new Parent("parent");
                     const first = new k8s.core.v1.Namespace("first", {}, { provider, parent });
-                    new k8s.core.v1.ConfigMap(
+                    const cm = new k8s.core.v1.ConfigMap(
                         "cm",
                         { data: { k: pulumi.secret("s") } },
                         { provider, parent, dependsOn: [first] },
                     );
-                    return { out: pulumi.secret("x") };
+                    const password = new random.RandomPassword("pw", { length: 8 }, { parent });
+                    return { out: pulumi.secret("x"), id: cm.id, password: password.result };
                 });
                 const cm = ev.resources.find((r) => r.name === "cm");
                 const parentUrn = ev.resources.find((r) => r.name === "parent")?.urn;
@@ -90,6 +96,19 @@ describe("SDK internals the offline tools rely on", function () {
                             `deserializeProperties no longer keeps secrets wrapped: ${JSON.stringify(cm.inputs.data)}`,
                         );
                     }
+                }
+                // The mock monitor answers with the response getters the SDK reads; a resource's
+                // id and its provider-made outputs resolve from that answer.
+                if (ev.outputs.id !== "cm-id") {
+                    problems.push(
+                        `a resource's id no longer resolves from the mock monitor's answer: ${JSON.stringify(ev.outputs.id)}`,
+                    );
+                }
+                const password = ev.outputs.password;
+                if (!isSecretWrapper(password) || !String(password.value).startsWith("mock-pw")) {
+                    problems.push(
+                        `a provider-made output no longer resolves from the mock monitor's answer: ${JSON.stringify(password)}`,
+                    );
                 }
                 if (!isSecretWrapper(ev.outputs.out)) {
                     problems.push(

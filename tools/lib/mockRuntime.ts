@@ -6,6 +6,7 @@
  * The mocks answer the way the real providers would where the program depends on it (a provider's
  * secret outputs come back secret), and any unexpected invoke fails loudly.
  */
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { StackOutputs, outputsFromConfig, resolvePeers } from "./peers";
 import { LoadedConfig, asProgramConfig } from "./stackFiles";
@@ -227,6 +228,48 @@ async function chartChildren(chart: string, inputs: Record<string, unknown>): Pr
     return refs;
 }
 
+/**
+ * What the mock provider adds to a resource's inputs to make its state, or `undefined` when the
+ * state is the inputs as given (most resources: the Kubernetes provider echoes what it applied).
+ */
+async function providerOutputs(
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+): Promise<Record<string, unknown> | undefined> {
+    const extra: Record<string, unknown> = {};
+    for (const [prop, make] of Object.entries(PROVIDER_OUTPUTS[type] ?? {})) {
+        extra[prop] = make(inputs, name);
+    }
+    for (const [prop, make] of Object.entries(PROVIDER_SECRET_OUTPUTS[type] ?? {})) {
+        extra[prop] = secretValue(make(inputs, name));
+    }
+    if (type === "kubernetes:core/v1:Secret" && inputs.type === "kubernetes.io/service-account-token") {
+        // The provider marks a Secret's data secret.
+        extra.data = secretValue(serviceAccountTokenData(inputs, name));
+    }
+    if (type === CHART_V4_TYPE) {
+        // Chart v4 renders provider-side; offline it has no children unless a test deployed some.
+        extra.resources = await chartChildren(name, inputs);
+    }
+    if (type === CONFIG_FILE_TYPE) {
+        // yaml/v2 ConfigFile reads its file provider-side too; offline it has no children.
+        extra.resources = [];
+    }
+    if (type === CERT_MANAGER_TYPE) {
+        // The remote component's Helm release status, as it reads once the release completed.
+        const helm = (inputs.helmOptions ?? {}) as Record<string, unknown>;
+        extra.status = {
+            name: helm.name ?? name,
+            namespace: helm.namespace ?? "default",
+            chart: helm.chart ?? "cert-manager",
+            version: helm.version ?? "",
+            status: "deployed",
+        };
+    }
+    return Object.keys(extra).length > 0 ? extra : undefined;
+}
+
 const mocks: pulumi.runtime.Mocks = {
     async newResource(args) {
         const inputs = args.inputs as Record<string, unknown>;
@@ -237,40 +280,8 @@ const mocks: pulumi.runtime.Mocks = {
             // A read (`get`) or an import: the program declares neither; the given fields come back.
             return { id: args.id, state: inputs };
         }
-        const state: Record<string, unknown> = { ...inputs };
-        for (const [prop, make] of Object.entries(PROVIDER_OUTPUTS[args.type] ?? {})) {
-            state[prop] = make(inputs, args.name);
-        }
-        for (const [prop, make] of Object.entries(PROVIDER_SECRET_OUTPUTS[args.type] ?? {})) {
-            state[prop] = secretValue(make(inputs, args.name));
-        }
-        if (
-            args.type === "kubernetes:core/v1:Secret" &&
-            inputs.type === "kubernetes.io/service-account-token"
-        ) {
-            // The provider marks a Secret's data secret.
-            state.data = secretValue(serviceAccountTokenData(inputs, args.name));
-        }
-        if (args.type === CHART_V4_TYPE) {
-            // Chart v4 renders provider-side; offline it has no children unless a test deployed some.
-            state.resources = await chartChildren(args.name, inputs);
-        }
-        if (args.type === CONFIG_FILE_TYPE) {
-            // yaml/v2 ConfigFile reads its file provider-side too; offline it has no children.
-            state.resources = [];
-        }
-        if (args.type === CERT_MANAGER_TYPE) {
-            // The remote component's Helm release status, as it reads once the release completed.
-            const helm = (inputs.helmOptions ?? {}) as Record<string, unknown>;
-            state.status = {
-                name: helm.name ?? args.name,
-                namespace: helm.namespace ?? "default",
-                chart: helm.chart ?? "cert-manager",
-                version: helm.version ?? "",
-                status: "deployed",
-            };
-        }
-        return { id: `${args.name}-id`, state };
+        const extra = await providerOutputs(args.type, args.name, inputs);
+        return { id: `${args.name}-id`, state: { ...inputs, ...extra } };
     },
     call(args) {
         throw new Error(`unexpected invoke ${args.token} under the mock runtime`);
@@ -301,7 +312,9 @@ interface RegisterRequest {
     getProvider(): string;
     getDependenciesList(): string[];
     getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
-    getObject(): unknown;
+    /** A google.protobuf.Struct of the serialized inputs. */
+    getObject(): ProtoStruct | undefined;
+    getImportid(): string;
     getProvidersMap(): { forEach(cb: (ref: string, pkg: string) => void): void };
     getTransformsList(): unknown[];
     hasProtect(): boolean;
@@ -326,17 +339,38 @@ interface ReadRequest {
     getId(): string;
 }
 
+/** What the SDK reads of a google.protobuf.Struct: its value as plain JSON. */
+interface ProtoStruct {
+    toJavaScript(): Record<string, unknown>;
+}
+
+/**
+ * The getters of a RegisterResourceResponse that the SDK reads (@pulumi/pulumi 3.270.0
+ * runtime/resource.js `registerResource`: urn, id, object, propertyDependencies, result, unknown).
+ */
+export interface RegisterResponse {
+    getUrn(): string;
+    getId(): string;
+    getObject(): ProtoStruct;
+    getPropertydependenciesMap(): undefined;
+    getResult(): number;
+    getUnknown(): boolean;
+}
+
+/** The SDK's MockMonitor (runtime/mocks.js), as far as the evaluation replaces or reads it. */
 interface Monitor {
-    registerResource(req: RegisterRequest, cb: (err: unknown, resp?: { getUrn(): string }) => void): unknown;
-    /** MockMonitor's URN maker (runtime/mocks.js). */
-    newUrn?: (parent: string, type: string, name: string) => string;
+    registerResource(req: RegisterRequest, cb: (err: unknown, resp?: RegisterResponse) => void): unknown;
+    /** MockMonitor's URN maker. */
+    newUrn(parent: string, type: string, name: string): string;
+    /** MockMonitor's registry of what was registered: the `pulumi:pulumi:getResource` invoke reads it. */
+    resources: Map<string, { urn: string; id: string | null; state: Record<string, unknown> }>;
     readResource(req: ReadRequest, cb: (err: unknown, resp?: unknown) => void): unknown;
 }
 
 interface RuntimeInternals {
     getMonitor(): Monitor;
     waitForRPCs(): Promise<void>;
-    deserializeProperties(o: unknown): Record<string, unknown>;
+    deserializeProperties(o: ProtoStruct): Record<string, unknown>;
     serializeProperties(label: string, o: unknown): Promise<Record<string, unknown>>;
 }
 
@@ -458,10 +492,148 @@ export interface EvaluateOptions {
     depth?: number;
 }
 
+/** What the evaluation records of a registration, from the request the SDK sends. */
+function captured(req: RegisterRequest, inputs: Record<string, unknown>): Omit<CapturedResource, "urn"> {
+    const propertyDeps = new Set<string>();
+    req.getPropertydependenciesMap().forEach((v) => v.getUrnsList().forEach((u) => propertyDeps.add(u)));
+    const dependencies = [...new Set(req.getDependenciesList())];
+    return {
+        type: req.getType(),
+        name: req.getName(),
+        custom: req.getCustom(),
+        parent: req.getParent() || undefined,
+        dependencies,
+        dependsOn: dependencies.filter((d) => !propertyDeps.has(d)),
+        provider: providerRef(req.getProvider()),
+        providers: providersOf(req),
+        transforms: req.getTransformsList().length,
+        protect: req.getProtect() === true,
+        retainOnDelete: req.getRetainondelete() === true,
+        inputs,
+        options: optionsOf(req),
+    };
+}
+
+/**
+ * MockMonitor.registerResource (@pulumi/pulumi 3.270.0 runtime/mocks.js), without its protobuf
+ * round trips: it decodes the request's inputs once (MockMonitor decodes them for the mocks, and
+ * recording them decoded them a second time), and answers with the state as plain JSON behind the
+ * response getters the SDK reads, instead of encoding it into a Struct that the SDK decodes again
+ * at once. The state is the serialized inputs as sent, plus what the mock provider adds
+ * ({@link providerOutputs}), serialized as MockMonitor serializes it; the SDK resolves the
+ * resource's outputs from it exactly as from MockMonitor's answer (`deserializeProperties` of the
+ * same JSON). The SDK answers its own engine-less registrations with the same duck-typed response
+ * (runtime/resource.js, the `monitor` undefined branch).
+ */
+async function registerResource(
+    runtime: RuntimeInternals,
+    monitor: Monitor,
+    req: RegisterRequest,
+    resources: CapturedResource[],
+): Promise<RegisterResponse> {
+    const sent = req.getObject()?.toJavaScript() ?? {};
+    const wire: ProtoStruct = { toJavaScript: () => sent };
+    const inputs = runtime.deserializeProperties(wire);
+    const record = captured(req, inputs);
+    const importId = req.getImportid();
+    // An import: the program declares none; the given fields come back (as `mocks.newResource`).
+    const extra = importId ? undefined : await providerOutputs(record.type, record.name, inputs);
+    // Decoded from a Struct, as the SDK decodes MockMonitor's answer: keys sorted (`sent` already is).
+    const state =
+        extra === undefined
+            ? sent
+            : (structRoundTrip({ ...sent, ...(await runtime.serializeProperties("", extra)) }) as Record<
+                  string,
+                  unknown
+              >);
+    const id = importId || `${record.name}-id`;
+    const urn = monitor.newUrn(req.getParent(), record.type, record.name);
+    monitor.resources.set(urn, { urn, id, state });
+    resources.push({ urn, ...record });
+    return {
+        getUrn: () => urn,
+        getId: () => id,
+        getObject: () => ({ toJavaScript: () => state }),
+        getPropertydependenciesMap: () => undefined,
+        getResult: () => 0, // pulumirpc.Result.SUCCESS
+        getUnknown: () => false,
+    };
+}
+
+/** google.protobuf.Struct of the google-protobuf copy the SDK loads (its runtime/resource.js `gstruct`). */
+interface StructClass {
+    new (): EncodedStruct;
+    fromJavaScript(this: void, value: Record<string, unknown>): EncodedStruct;
+}
+
+/** A Struct as google-protobuf makes it: its fields too (a jspb.Map of Value messages). */
+interface EncodedStruct extends ProtoStruct {
+    getFieldsMap(): unknown;
+}
+
+function sdkStruct(): StructClass {
+    const sdk = path.dirname(require.resolve("@pulumi/pulumi"));
+    const file = require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [sdk] });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require(file) as { Struct: StructClass }).Struct;
+}
+
+/**
+ * What decoding a Struct gives: the same JSON with every object's keys in sorted order (a Struct's
+ * fields are a jspb.Map, whose forEach, used by toJavaScript, visits its keys sorted).
+ */
+export function structRoundTrip(v: unknown): unknown {
+    if (Array.isArray(v)) {
+        return v.map(structRoundTrip);
+    }
+    if (v !== null && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        const out: Record<string, unknown> = {};
+        for (const k of Object.keys(o).sort()) {
+            out[k] = structRoundTrip(o[k]);
+        }
+        return out;
+    }
+    return v;
+}
+
+/**
+ * A Struct that keeps the JSON it was made from and decodes to what the encoded Struct would
+ * ({@link structRoundTrip}) without building its Value messages: on what the SDK encodes (the
+ * output of its serializeProperties: plain objects, arrays, strings, finite numbers, booleans and
+ * null), Struct.fromJavaScript then toJavaScript only sorts the keys. The SDK reads a Struct with
+ * toJavaScript, except the `pulumi:pulumi:getResource` answer, whose fields it reads one by one
+ * (runtime/resource.js `getResource`): those are encoded on first use.
+ */
+function jsonStruct(
+    Struct: StructClass,
+    encode: StructClass["fromJavaScript"],
+): StructClass["fromJavaScript"] {
+    return (value) => {
+        const struct = new Struct();
+        let encoded: EncodedStruct | undefined;
+        struct.toJavaScript = () => structRoundTrip(value) as Record<string, unknown>;
+        struct.getFieldsMap = () => (encoded ??= encode(value)).getFieldsMap();
+        return struct;
+    };
+}
+
 /**
  * Evaluates the program once against the given config. Concurrent evaluations in one process are
  * not supported (the Pulumi runtime state is process-wide); sequential ones are. The stacks it
  * references (multicluster.peers) are evaluated first, one after the other.
+ *
+ * What the SDK does only for a real engine is left out, since no mock reads it and it is most of
+ * an offline evaluation's time:
+ * - the SDK records `new Error().stack` for every internal promise (runtime/debuggable.ts, for its
+ *   leak report), and every resource sends the engine the full call stack of its constructor
+ *   (resource.ts `Resource.callsites`, which lifts Error.stackTraceLimit itself), for error
+ *   messages that point at the program; source positions are not part of what is deployed. Set
+ *   ISTIO_MESH_STACK_TRACES=1 to keep them while debugging;
+ * - every registration's inputs are encoded into a protobuf Struct for the wire (runtime/resource.ts
+ *   `registerResource`, `gstruct.Struct.fromJavaScript`), which the in-process monitor decodes at
+ *   once; the Struct keeps the JSON instead ({@link jsonStruct}). Set ISTIO_MESH_PROTOBUF=1 to
+ *   encode as against an engine (a test renders the stacks both ways and compares them).
  */
 export async function evaluate(
     config: LoadedConfig,
@@ -475,12 +647,17 @@ export async function evaluate(
             ? (await evaluate(peer, program, { stackOutputs: given, depth: 1 })).outputs
             : outputsFromConfig(peer, secretValue),
     );
-    // The SDK records `new Error().stack` for every internal promise (runtime/debuggable.ts, for
-    // its leak report); under ts-node's source-map support formatting those traces is most of an
-    // offline evaluation's time. Set ISTIO_MESH_STACK_TRACES=1 to keep them while debugging.
     const stackTraceLimit = Error.stackTraceLimit;
+    const resource = pulumi.Resource as unknown as { callsites: () => unknown[] };
+    const callsites = resource.callsites;
+    const Struct = sdkStruct();
+    const fromJavaScript = Struct.fromJavaScript;
     if (!process.env.ISTIO_MESH_STACK_TRACES) {
         Error.stackTraceLimit = 0;
+        resource.callsites = () => [];
+    }
+    if (!process.env.ISTIO_MESH_PROTOBUF) {
+        Struct.fromJavaScript = jsonStruct(Struct, fromJavaScript);
     }
     try {
         stackReferences = references;
@@ -488,6 +665,8 @@ export async function evaluate(
     } finally {
         stackReferences = {};
         Error.stackTraceLimit = stackTraceLimit;
+        resource.callsites = callsites;
+        Struct.fromJavaScript = fromJavaScript;
     }
 }
 
@@ -498,35 +677,12 @@ async function evaluateOnce(config: LoadedConfig, program?: Program): Promise<Ev
 
     const resources: CapturedResource[] = [];
     const monitor = runtime.getMonitor();
-    if (typeof monitor.newUrn === "function") {
-        monitor.newUrn = (parent, type, name) => engineUrn(config.stack, config.project, parent, type, name);
-    }
-    const register = monitor.registerResource.bind(monitor);
+    monitor.newUrn = (parent, type, name) => engineUrn(config.stack, config.project, parent, type, name);
     monitor.registerResource = (req, cb) => {
-        const propertyDeps = new Set<string>();
-        req.getPropertydependenciesMap().forEach((v) => v.getUrnsList().forEach((u) => propertyDeps.add(u)));
-        const dependencies = [...new Set(req.getDependenciesList())];
-        const record: Omit<CapturedResource, "urn"> = {
-            type: req.getType(),
-            name: req.getName(),
-            custom: req.getCustom(),
-            parent: req.getParent() || undefined,
-            dependencies,
-            dependsOn: dependencies.filter((d) => !propertyDeps.has(d)),
-            provider: providerRef(req.getProvider()),
-            providers: providersOf(req),
-            transforms: req.getTransformsList().length,
-            protect: req.getProtect() === true,
-            retainOnDelete: req.getRetainondelete() === true,
-            inputs: runtime.deserializeProperties(req.getObject()),
-            options: optionsOf(req),
-        };
-        return register(req, (err, resp) => {
-            if (!err && resp) {
-                resources.push({ urn: resp.getUrn(), ...record });
-            }
-            cb(err, resp);
-        });
+        registerResource(runtime, monitor, req, resources).then(
+            (resp) => cb(null, resp),
+            (err: unknown) => cb(err),
+        );
     };
 
     const reads: NonNullable<Evaluation["reads"]> = [];
