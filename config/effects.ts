@@ -3,6 +3,7 @@
  * off gets a warning naming the switch (the value is valid, it just does nothing), so a setting
  * never silently stops mattering. Defaults never warn: only what the stack itself sets.
  */
+import { observabilitySwitches } from "../components/observability/config";
 import type { StackConfig } from "./index";
 import { ConfigReader, show } from "./reader";
 
@@ -16,8 +17,6 @@ export interface Dependency {
     /** Settings (or whole groups) that only apply while `active`. */
     settings: string[];
 }
-
-const ADDONS = ["prometheus", "grafana", "jaeger", "kiali"] as const;
 
 /**
  * Ordered from the outermost switch inwards: a setting already reported under an outer switch is
@@ -63,58 +62,10 @@ export const DEPENDENCIES: Dependency[] = [
         when: '"existing"',
         settings: ["tls.existingIssuer"],
     },
-    {
-        on: "observability.enabled",
-        active: (c) => c.observability.enabled,
-        when: "true",
-        settings: ADDONS.map((a) => `observability.${a}`),
-    },
-    ...ADDONS.map((a): Dependency => ({
-        on: `observability.${a}.enabled`,
-        active: (c) => c.observability[a].enabled,
-        when: "true",
-        settings: [`observability.${a}`],
+    ...observabilitySwitches().map((sw): Dependency => ({
+        ...sw,
+        active: (c) => sw.active(c.observability),
     })),
-    ...(["grafana", "jaeger", "kiali"] as const).map((a): Dependency => ({
-        on: `observability.${a}.ingress.enabled`,
-        active: (c) => c.observability[a].ingress.enabled,
-        when: "true",
-        settings: [`observability.${a}.ingress.host`],
-    })),
-    ...(["prometheus", "grafana", "jaeger"] as const).map((a): Dependency => ({
-        on: `observability.${a}.persistence.enabled`,
-        active: (c) => c.observability[a].persistence.enabled,
-        when: "true",
-        settings: [`observability.${a}.persistence.size`, `observability.${a}.persistence.storageClass`],
-    })),
-    {
-        on: "observability.jaeger.storage",
-        active: (c) => c.observability.jaeger.storage === "memory",
-        when: '"memory"',
-        settings: ["observability.jaeger.maxTraces"],
-    },
-    {
-        on: "observability.jaeger.storage",
-        active: (c) => c.observability.jaeger.storage === "badger",
-        when: '"badger"',
-        settings: ["observability.jaeger.retention"],
-    },
-    {
-        on: "observability.kiali.auth.strategy",
-        active: (c) => c.observability.kiali.strategy === "openid",
-        when: '"openid"',
-        settings: ["observability.kiali.auth.openid", "kialiOidcClientSecret"],
-    },
-    {
-        on: "observability.kiali.auth.viewers",
-        active: (c) => c.observability.kiali.viewers.length > 0,
-        when: "a non-empty list",
-        settings: [
-            "observability.kiali.auth.viewerRole",
-            "observability.kiali.auth.viewerPortForward",
-            "observability.kiali.auth.tokenRotation",
-        ],
-    },
     {
         on: "multicluster.enabled",
         active: (c) => c.multicluster.enabled,

@@ -8,11 +8,8 @@ import {
 } from "../components/applications/config";
 import { BookinfoConfig, parseBookinfoConfig } from "../components/bookinfo/config";
 import { IstioConfig, parseIstioConfig } from "../components/istio/config";
-import {
-    KIALI_OIDC_SECRET_KEY,
-    ObservabilityConfig,
-    parseObservabilityConfig,
-} from "../components/observability/config";
+import { KIALI_OIDC_SECRET_KEY } from "../components/observability/addons/kiali";
+import { ObservabilityConfig, parseObservabilityConfig } from "../components/observability/config";
 import { httpsHosts } from "../components/observability/access";
 import { MulticlusterConfig, parseMulticlusterConfig } from "../components/multicluster/config";
 import { TlsConfig, parseTlsConfig } from "../components/tls/config";

@@ -1,107 +1,66 @@
 /**
  * How an operator reaches each UI: a `kubectl port-forward` that always works, and, when a UI is
- * exposed through the ingress gateway on a named host, its public URL. Pure, so the commands in the
- * stack outputs can be checked against the Services that exist.
+ * exposed through the ingress gateway on a named host, its public URL. Every UI is an addon's
+ * (its module's `ui`), found in the registry; pure, so the commands in the stack outputs can be
+ * checked against the Services that exist.
  */
-import { IngressPorts, ingressOrigin } from "../istio/access";
-import { ObservabilityConfig } from "./config";
-import { GRAFANA, JAEGER, JAEGER_SERVICES, KIALI, PROMETHEUS, jaegerQueryHttpPort } from "./endpoints";
+import { ADDONS, AddonName } from "./addons";
+import type { ObservabilityConfig } from "./config";
+import {
+    PLAIN_EXPOSURE,
+    UiAccess,
+    UiExposure,
+    UiTarget,
+    exposedHost,
+    targetAccess,
+    targetBrowserOrigin,
+    targetBrowserUrl,
+} from "./links";
+import type { AddonSettings, Ingress } from "./settings";
 
-export const UIS = ["kiali", "grafana", "jaeger", "prometheus"] as const;
-export type Ui = (typeof UIS)[number];
+export { PLAIN_EXPOSURE } from "./links";
+export type { UiAccess, UiExposure, UiTarget } from "./links";
 
-export interface UiAccess {
-    /** The Service the port-forward targets. */
-    service: string;
-    servicePort: number;
-    localPort: number;
-    /** Path the UI is served under ("" for the root). */
-    path: string;
-    portForward: string;
-    /** Where the browser goes while the port-forward runs. */
-    localUrl: string;
-    /** http://<host><path> when exposed on a concrete host through the ingress gateway. */
-    publicUrl?: string;
-}
+export type Ui = AddonName;
 
-interface UiTarget {
-    service: string;
-    servicePort: number;
-    localPort: number;
-    path: string;
-}
-
-const TARGETS: Record<Ui, UiTarget> = {
-    kiali: { service: KIALI.instance, servicePort: KIALI.port, localPort: KIALI.port, path: KIALI.webRoot },
-    grafana: {
-        service: GRAFANA.service,
-        servicePort: GRAFANA.port,
-        localPort: GRAFANA.port,
-        path: GRAFANA.path,
-    },
-    jaeger: {
-        service: JAEGER_SERVICES.query.name,
-        servicePort: jaegerQueryHttpPort(),
-        localPort: JAEGER.ports.queryHttp,
-        path: JAEGER.basePath,
-    },
-    prometheus: {
-        service: PROMETHEUS.service,
-        servicePort: PROMETHEUS.port,
-        localPort: PROMETHEUS.port,
-        path: "",
-    },
-};
+/** The UIs, in the registry's order. */
+export const UIS: readonly Ui[] = ADDONS.filter((a) => a.ui !== undefined).map((a) => a.name);
 
 export function uiTarget(ui: Ui): UiTarget {
-    return TARGETS[ui];
+    const target = ADDONS.find((a) => a.name === ui)?.ui;
+    if (target === undefined) {
+        throw new Error(`observability addon ${ui} has no UI`);
+    }
+    return target;
 }
 
-function enabled(cfg: ObservabilityConfig, ui: Ui): boolean {
-    return cfg[ui].enabled;
+function settings(cfg: ObservabilityConfig, ui: Ui): AddonSettings {
+    return cfg[ui];
+}
+
+/** The UI's ingress setting, when it can be exposed through the gateway at all. */
+function ingressOf(cfg: ObservabilityConfig, ui: Ui): Ingress | undefined {
+    return settings(cfg, ui).ingress;
 }
 
 /** The host a UI is exposed on, or undefined when it is not exposed or exposed on "*". */
 export function concreteHost(cfg: ObservabilityConfig, ui: Ui): string | undefined {
-    if (ui === "prometheus") {
-        return undefined;
-    }
-    const ing = cfg[ui].ingress;
-    return ing.enabled && !ing.host.includes("*") ? ing.host : undefined;
+    return exposedHost(ingressOf(cfg, ui));
 }
-
-/** How the exposed UIs are reached through the ingress gateway. */
-export interface UiExposure {
-    /** The hosts served over HTTPS (see {@link httpsHosts}). */
-    secureHosts: string[];
-    /** The gateway's ports as a browser sees them (e.g. kind's host ports). */
-    ports: IngressPorts;
-}
-
-/** A gateway on the standard ports, without TLS. */
-export const PLAIN_EXPOSURE: UiExposure = { secureHosts: [], ports: { http: 80, https: 443 } };
 
 export function uiAccess(cfg: ObservabilityConfig, ns: string, ui: Ui, exposure = PLAIN_EXPOSURE): UiAccess {
-    const t = TARGETS[ui];
-    const host = concreteHost(cfg, ui);
-    const scheme = host !== undefined && exposure.secureHosts.includes(host) ? "https" : "http";
-    return {
-        ...t,
-        portForward: `kubectl -n ${ns} port-forward svc/${t.service} ${t.localPort}:${t.servicePort}`,
-        localUrl: `http://localhost:${t.localPort}${t.path}`,
-        ...(host ? { publicUrl: `${ingressOrigin(scheme, host, exposure.ports)}${t.path}` } : {}),
-    };
+    return targetAccess(uiTarget(ui), ingressOf(cfg, ui), ns, exposure);
 }
 
 /** Access for every enabled UI. */
 export function accessAll(
     cfg: ObservabilityConfig,
     ns: string,
-    exposure = PLAIN_EXPOSURE,
+    exposure: UiExposure = PLAIN_EXPOSURE,
 ): Partial<Record<Ui, UiAccess>> {
     const out: Partial<Record<Ui, UiAccess>> = {};
     for (const ui of UIS) {
-        if (enabled(cfg, ui)) {
+        if (settings(cfg, ui).enabled) {
             out[ui] = uiAccess(cfg, ns, ui, exposure);
         }
     }
@@ -110,32 +69,27 @@ export function accessAll(
 
 /** The URL a browser should follow from a link in another UI. */
 export function browserUrl(cfg: ObservabilityConfig, ns: string, ui: Ui, exposure = PLAIN_EXPOSURE): string {
-    const a = uiAccess(cfg, ns, ui, exposure);
-    return a.publicUrl ?? a.localUrl;
+    return targetBrowserUrl(uiTarget(ui), ingressOf(cfg, ui), ns, exposure);
 }
 
-/**
- * Scheme, host and port of {@link browserUrl}, without the UI's path. Kiali needs this for Grafana:
- * Grafana's search API answers with dashboard paths that already carry its sub path
- * (`/grafana/d/<uid>/<slug>`, taken from root_url), and Kiali (grafana/grafana.go) appends such a
- * path to `external_url` whenever it does not start with it, so `http://host/grafana` would turn
- * every dashboard link into `http://host/grafana/grafana/d/...`.
- */
+/** Scheme, host and port of {@link browserUrl} (see `targetBrowserOrigin` in ./links). */
 export function browserOrigin(
     cfg: ObservabilityConfig,
     ns: string,
     ui: Ui,
     exposure = PLAIN_EXPOSURE,
 ): string {
-    return new URL(browserUrl(cfg, ns, ui, exposure)).origin;
+    return targetBrowserOrigin(uiTarget(ui), ingressOf(cfg, ui), ns, exposure);
 }
 
-/** UIs published through the ingress gateway (Prometheus never is). */
-export type ExposableUi = Exclude<Ui, "prometheus">;
+/** UIs that can be published through the ingress gateway: their settings have `ingress`. */
+export type ExposableUi = {
+    [K in Ui]: ObservabilityConfig[K] extends { ingress: Ingress } ? K : never;
+}[Ui];
 
 export function exposedUis(cfg: ObservabilityConfig): ExposableUi[] {
     return UIS.filter(
-        (ui): ui is ExposableUi => ui !== "prometheus" && cfg[ui].enabled && cfg[ui].ingress.enabled,
+        (ui): ui is ExposableUi => settings(cfg, ui).enabled && ingressOf(cfg, ui)?.enabled === true,
     );
 }
 

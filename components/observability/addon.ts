@@ -1,15 +1,17 @@
 /**
  * The shape every observability addon has: a name (its `observability.<name>` config section and
- * its UI), whether the stack enables it, and what it builds from one small context. The
- * Observability component only iterates the registry (./addons), so a new addon is one module
- * there plus its config keys.
+ * its UI), how it reads its settings, whether the stack enables it, what it builds from one small
+ * context, and its UI. The config parser, the Observability component and the UI access outputs
+ * only iterate the registry (./addons), so a new addon is one module there plus its config keys.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { ConfigReader } from "../../config/reader";
 import type { GatewayApi, IstioConfig } from "../istio/config";
 import type { GatewayTls } from "../shared/ingress";
-import type { UiExposure } from "./access";
-import type { ChartSource, ObservabilityConfig } from "./config";
+import type { ObservabilityConfig } from "./config";
+import type { UiExposure, UiTarget } from "./links";
+import type { AddonSettings, ChartSource } from "./settings";
 
 /** The facts about the mesh the addons are wired to. */
 export interface MeshFacts {
@@ -102,11 +104,45 @@ export interface LoginContext {
     kubectl: string;
 }
 
-export interface Addon {
+/** Another addon an addon cannot work without while both observability and it are enabled. */
+export interface AddonRequirement {
+    addon: string;
+    /** Why, for the error message ("its metrics come from that Prometheus"). */
+    because: string;
+}
+
+/**
+ * A setting of an addon that only takes effect under another of its settings: a stack that sets it
+ * while the switch is off is warned (config/effects.ts). Keys are full config paths.
+ */
+export interface AddonSwitch<Settings> {
+    on: string;
+    active(s: Settings): boolean;
+    /** The value of `on` that turns them on, for the message. */
+    when: string;
+    settings: string[];
+}
+
+export interface Addon<Name extends string = string, Settings extends AddonSettings = AddonSettings> {
     /** The `observability.<name>` config section, and the UI's name in the access outputs. */
-    name: string;
+    name: Name;
+    /** Reads and validates its `observability.<name>.*` keys (`prefix`), reporting on `r`. */
+    parse(r: ConfigReader, prefix: string): Settings;
+    requires?: readonly AddonRequirement[];
+    /**
+     * Its settings that only apply under another of its settings (its section's `enabled` is
+     * implied), outermost first, for `prefix` = `observability.<name>`.
+     */
+    switches?(prefix: string): AddonSwitch<Settings>[];
+    /** Addons built before it: it uses what they made (`ctx.shared`). */
+    after?: readonly string[];
     enabled(cfg: ObservabilityConfig): boolean;
     build(ctx: AddonContext): AddonOutputs | void;
+    /**
+     * Its UI: the Service a port-forward reaches, and through the ingress gateway too when its
+     * settings have `ingress`.
+     */
+    ui?: UiTarget;
     /** How to log in to its UI, for the stack outputs and `npm run ui` (none: no login). */
     login?(cfg: ObservabilityConfig, ns: string, ctx: LoginContext): string | undefined;
 }

@@ -5,7 +5,8 @@ import type { GatewayTls } from "../shared/ingress";
 import type { IngressPorts } from "../istio/access";
 import { PLAIN_EXPOSURE, Ui, UiAccess, UiExposure, accessAll, httpsHosts } from "./access";
 import type { Addon, AddonContext, MeshFacts } from "./addon";
-import { ADDONS, exposeUis } from "./addons";
+import { ADDONS, buildOrder } from "./addons";
+import { exposeUis } from "./addons/exposure";
 import { ChartSource, ObservabilityConfig } from "./config";
 
 export { parseObservabilityConfig } from "./config";
@@ -14,7 +15,8 @@ export { UIS, exposedHosts, httpsHosts } from "./access";
 export type { Ui, UiAccess } from "./access";
 export type { Addon, AddonContext, AddonOutputs, MeshFacts } from "./addon";
 export { meshFacts } from "./addon";
-export { ADDONS, UI_GATEWAY } from "./addons";
+export { ADDONS } from "./addons";
+export { UI_GATEWAY } from "./addons/exposure";
 
 /** What this component needs from the control plane. */
 export interface ControlPlaneRef {
@@ -43,7 +45,7 @@ export interface ObservabilityArgs {
     createSecrets?: boolean;
     /** `cluster.protect`: protect the data volumes (Jaeger's, and those the charts render). */
     protect?: boolean;
-    /** The addons to build, in order; {@link ADDONS} unless given (tests add their own). */
+    /** The addons to build; {@link ADDONS} unless given (tests add their own). */
     addons?: readonly Addon[];
 }
 
@@ -105,7 +107,7 @@ export class Observability extends pulumi.ComponentResource {
         };
 
         this.kialiViewerTokens = {};
-        for (const addon of args.addons ?? ADDONS) {
+        for (const addon of buildOrder<Addon>(args.addons ?? ADDONS)) {
             if (!addon.enabled(cfg)) {
                 continue;
             }

@@ -8,7 +8,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { createHash } from "crypto";
 import { stringify } from "yaml";
-import { JaegerSettings } from "./config";
+import type { JaegerSettings } from "./addons/jaeger";
 import { JAEGER, JaegerServiceSpec } from "./endpoints";
 import { k8sResources } from "../shared/resources";
 import { NO_SIDECAR } from "./values";

@@ -7,6 +7,7 @@ import { UIS, Ui, UiAccess } from "./access";
 import type { Addon, LoginContext } from "./addon";
 import { ADDONS } from "./addons";
 import { ObservabilityConfig } from "./config";
+import type { AddonSettings } from "./settings";
 
 export type { LoginContext } from "./addon";
 
@@ -37,7 +38,8 @@ export function uiAccessOutputs(
         if (!a) {
             continue;
         }
-        const wildcard = ui !== "prometheus" && cfg[ui].ingress.enabled && cfg[ui].ingress.host.includes("*");
+        const ingress = (cfg[ui] as AddonSettings).ingress;
+        const wildcard = ingress?.enabled === true && ingress.host.includes("*");
         const login = addons.find((x) => x.name === ui)?.login?.(cfg, ns, ctx);
         out[ui] = {
             ...a,

@@ -66,6 +66,7 @@ describe("components/observability/addons: the addon registry", () => {
         const seen: string[] = [];
         const fake: Addon = {
             name: "fake",
+            parse: () => ({ enabled: true }),
             enabled: () => true,
             build(ctx) {
                 seen.push(ctx.ns);
@@ -78,7 +79,12 @@ describe("components/observability/addons: the addon registry", () => {
                 );
             },
         };
-        const disabled: Addon = { name: "off", enabled: () => false, build: () => assert.fail("built") };
+        const disabled: Addon = {
+            name: "off",
+            parse: () => ({ enabled: false }),
+            enabled: () => false,
+            build: () => assert.fail("built"),
+        };
         const ev = await observabilityWith([...ADDONS, fake, disabled]);
         const charts = byType(ev, CHART);
         const chart = charts.find((c) => c.name === "observability-fake");
@@ -108,6 +114,7 @@ describe("components/observability/addons: the addon registry", () => {
         const access = accessAll(cfg, ns);
         const withLogin = (ui: string): Addon => ({
             name: ui,
+            parse: () => ({ enabled: true }),
             enabled: () => true,
             build: () => undefined,
             login: () => `log in to ${ui}`,
@@ -121,7 +128,7 @@ describe("components/observability/addons: the addon registry", () => {
         assert.ok(Object.values(none).every((o) => o.login === undefined));
         const registry = uiAccessOutputs(access, cfg, ns, gateway, ctx);
         for (const addon of ADDONS) {
-            const out = registry[addon.name as keyof typeof registry];
+            const out = registry[addon.name];
             if (out) {
                 assert.strictEqual(out.login, addon.login?.(cfg, ns, ctx), addon.name);
             }

@@ -1,12 +1,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import {
-    CHART_RESOURCE_DEFAULTS,
-    GrafanaValues,
-    KialiValues,
-    PrometheusValues,
-} from "../../../components/observability/values";
+import { KIALI_RESOURCE_DEFAULTS } from "../../../components/observability/addons/kiali";
+import { GrafanaValues, KialiValues, PrometheusValues } from "../../../components/observability/values";
 import { CapturedResource, Evaluation } from "../../../tools/lib/mockRuntime";
 import { PROJECT_ROOT } from "../../../tools/lib/stackFiles";
 import { byType, configIssues, evaluateStack, nameOf, one } from "../../support/stacks";
@@ -91,7 +87,7 @@ describe("addon chart values on day 2", () => {
             assert.deepStrictEqual(
                 [kiali.limits.memory, kiali.requests.cpu],
                 [null, null],
-                `kiali-server defaults ${JSON.stringify(CHART_RESOURCE_DEFAULTS.kiali)}`,
+                `kiali-server defaults ${JSON.stringify(KIALI_RESOURCE_DEFAULTS)}`,
             );
             assert.strictEqual(kiali.requests.memory, "128Mi", "what is set is passed on");
         });
