@@ -60,6 +60,19 @@ export const CONFIG_SECTIONS = [
     "multicluster",
 ] as const;
 
+/**
+ * Config namespaces of the provider packages the program uses (`tls:` is also a section name):
+ * theirs, never a misplaced section. A test holds this equal to package.json's `@pulumi/*` providers.
+ */
+export const PROVIDER_NAMESPACES = [
+    "pulumi",
+    "kubernetes",
+    "kubernetes-cert-manager",
+    "random",
+    "tls",
+    "command",
+];
+
 /** Sections: the ones above plus the head of every key Pulumi.yaml declares. */
 export function knownSections(project: ProjectFile = readProjectFile()): string[] {
     const heads = declaredPaths(project).map((k) => k.split(/[.[]/)[0]);
@@ -112,6 +125,17 @@ export function configInput(src: ConfigSource, project: ProjectFile = readProjec
                     message:
                         `namespace '${ns}' is not this project's ('${src.project}'), so nothing reads it; ` +
                         `did you mean '${src.project}:${name}'?`,
+                });
+            }
+            if (sections.includes(ns) && !PROVIDER_NAMESPACES.includes(ns)) {
+                // `gateway:api` for `gateway.api`: a namespace nothing reads, so the setting would
+                // silently keep its default.
+                issues.push({
+                    key: fq,
+                    message:
+                        `'${ns}' is a section of this project, not a config namespace, so nothing reads this key; ` +
+                        `did you mean '${ns}.${name}' (\`pulumi config set --path ${ns}.${name} <value>\`, ` +
+                        `then \`pulumi config rm '${fq}'\`)?`,
                 });
             }
             // Keys of providers and tools (`kubernetes:`, `pulumi:`, `random:`) are theirs.

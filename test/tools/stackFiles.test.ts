@@ -3,7 +3,10 @@
  * reach the same verdict on it through the one config path (config/source.ts).
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { ConfigError, ConfigIssue, parseConfig } from "../../config";
+import { PROVIDER_NAMESPACES } from "../../config/source";
 import { validateConfig } from "../../tools/lib/checkStack";
 import { evaluate } from "../../tools/lib/mockRuntime";
 import {
@@ -12,6 +15,7 @@ import {
     SECRET_PLACEHOLDER,
     coerce,
     configSource,
+    PROJECT_ROOT,
     loadStackConfig,
 } from "../../tools/lib/stackFiles";
 import { tempProject } from "../support/tempStack";
@@ -165,6 +169,7 @@ describe("stack files to program config (tools/lib/stackFiles.ts)", function () 
             "a misspelt project namespace": "  istiomesh:gateway:\n    serviceType: NodePort\n",
             "an underscore namespace": "  istio_mesh:mesh:\n    mtls: STRICT\n",
             "a transposed namespace": "  isito-mesh:mesh:\n    mtls: STRICT\n",
+            "a section written as a namespace": "  gateway:api: gateway-api\n",
             "a key in the wrong section": "  istio-mesh:istio:\n    mtls: PERMISSIVE\n",
             "a request above its limit":
                 "  istio-mesh:gateway:\n    resources:\n      requests:\n        memory: 2Gi\n      limits:\n        memory: 512Mi\n",
@@ -182,8 +187,18 @@ describe("stack files to program config (tools/lib/stackFiles.ts)", function () 
         }
 
         it("keys of other providers and tools are theirs", () => {
-            const loaded = load("  kubernetes:context: kind-x\n  random:seed: '1'\n");
+            const loaded = load("  kubernetes:context: kind-x\n  random:seed: '1'\n  tls:proxy: x\n");
             assert.deepStrictEqual(issuesOf(loaded), []);
+        });
+
+        it("knows the config namespace of every provider package the program depends on", () => {
+            const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as {
+                dependencies: Record<string, string>;
+            };
+            const providers = Object.keys(pkg.dependencies)
+                .filter((d) => d.startsWith("@pulumi/"))
+                .map((d) => d.slice("@pulumi/".length));
+            assert.deepStrictEqual([...providers].sort(), [...PROVIDER_NAMESPACES].sort());
         });
     });
 });
