@@ -8,7 +8,7 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { StackOutputs, outputsFromConfig, resolvePeers } from "./peers";
+import { StackOutputs, checkStackOutputNames, outputsFromConfig, resolvePeers } from "./peers";
 import { LoadedConfig, asProgramConfig } from "./stackFiles";
 
 /** Pulumi's wire marker for a secret value: the SDK's public constants (runtime/rpc.ts). */
@@ -642,6 +642,9 @@ export async function evaluate(
 ): Promise<Evaluation> {
     const depth = opts.depth ?? 0;
     const given = opts.stackOutputs ?? {};
+    if (depth === 0) {
+        checkStackOutputNames(config, given);
+    }
     const references = await resolvePeers(config, given, async (peer) =>
         depth === 0
             ? (await evaluate(peer, program, { stackOutputs: given, depth: 1 })).outputs

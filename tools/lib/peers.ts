@@ -114,6 +114,23 @@ export function outputsFromConfig(config: LoadedConfig, secret: (v: unknown) => 
 }
 
 /**
+ * Refuses `--stack-output` files for stacks the stack does not name as peers: a misspelt name
+ * would otherwise leave the peer's stack file in this repository to answer, and the review would
+ * silently be of the wrong outputs.
+ */
+export function checkStackOutputNames(config: LoadedConfig, given: Record<string, StackOutputs>): void {
+    const peers = configuredPeers(config);
+    for (const name of Object.keys(given)) {
+        if (!peers.includes(name)) {
+            const list = peers.length > 0 ? peers.join(", ") : "none: multicluster is not enabled";
+            throw new UsageError(
+                `--stack-output ${name}: stack '${config.stack}' has no such peer (multicluster.peers: ${list})`,
+            );
+        }
+    }
+}
+
+/**
  * Resolves every peer a stack names: a `--stack-output` file first, then the stack file in this
  * repository (`evaluatePeer` gives its offline outputs). A peer found in neither is refused,
  * naming its key, as the program refuses it under the engine: there the StackReference's read

@@ -357,5 +357,23 @@ describe("multi-cluster mesh (dev-east and dev-west)", () => {
             ]);
             assertUsageError(missing, RENDER_CLI, /--stack-output dev-west: .*no such file/);
         });
+
+        it("refuses outputs for a stack that is not a peer (a misspelt name would leave the stack file to answer)", async () => {
+            const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "i14-")), "west.json");
+            fs.writeFileSync(file, "{}");
+            const typo = await runTool(RENDER_CLI, renderMain, [
+                "--stack",
+                "dev-east",
+                "--out",
+                os.tmpdir(),
+                "--stack-output",
+                `dev-wset=${file}`,
+            ]);
+            assertUsageError(
+                typo,
+                RENDER_CLI,
+                /--stack-output dev-wset: stack 'dev-east' has no such peer \(multicluster\.peers: dev-west\)/,
+            );
+        });
     });
 });
