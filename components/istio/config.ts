@@ -207,8 +207,20 @@ export function parseIstioConfig(r: ConfigReader): IstioConfig {
     };
     const canaryVersion = r.string("istio.canary.version", VERSION);
     const canaryRevision = r.string("istio.canary.revision", REVISION);
+    const dataPlane = r.choice("mesh.dataPlane", DATA_PLANES);
     let canary: ControlPlaneRevision | undefined;
-    if (canaryVersion !== "") {
+    if (dataPlane === "ambient" && (canaryVersion !== "" || canaryRevision !== "")) {
+        // ztunnel and the CNI node agent are one DaemonSet per cluster, bound to one control
+        // plane and upgraded in place (istio.io "Upgrade with Helm" for ambient); a side-by-side
+        // istiod cannot take over ambient namespaces one at a time as it does sidecar ones. One
+        // error for the pair: how to complete a canary does not matter when none is possible.
+        r.error(
+            canaryVersion !== "" ? "istio.canary.version" : "istio.canary.revision",
+            `a canary control plane is not supported with mesh.dataPlane "ambient": ztunnel and ` +
+                `istio-cni run once per node and are upgraded in place; leave istio.canary.version ` +
+                `and istio.canary.revision empty and change istio.version instead (docs/ambient.md)`,
+        );
+    } else if (canaryVersion !== "") {
         canary = { version: canaryVersion, revision: canaryRevision };
         if (canaryRevision === "") {
             r.error("istio.canary.revision", "must be set when istio.canary.version is set (e.g. 1-31-0)");
@@ -295,9 +307,11 @@ export function parseIstioConfig(r: ConfigReader): IstioConfig {
         return { name, revision: rev === undefined ? primary.revision : revisionFromName(rev) };
     });
 
-    const dataPlane = r.choice("mesh.dataPlane", DATA_PLANES);
     const gatewayApi = r.choice("gateway.api", GATEWAY_APIS);
-    const gatewayApiCrdsVersion = r.string("gateway.crds.version", VERSION);
+    const gatewayApiCrdsVersion = r.string("gateway.crds.version", {
+        pattern: SEMVER,
+        patternHint: "a Gateway API release such as 1.5.1, without a leading v",
+    });
     if (gatewayApiCrdsVersion === "") {
         r.error("gateway.crds.version", "must not be empty (a Gateway API release such as 1.5.1)");
     }
@@ -306,17 +320,6 @@ export function parseIstioConfig(r: ConfigReader): IstioConfig {
         cni: { resources: readResources(r, "cni.resources") },
         ztunnel: { resources: readResources(r, "ztunnel.resources") },
     };
-    if (dataPlane === "ambient" && canary) {
-        // ztunnel and the CNI node agent are one DaemonSet per cluster, bound to one control
-        // plane and upgraded in place (istio.io "Upgrade with Helm" for ambient); a side-by-side
-        // istiod cannot take over ambient namespaces one at a time as it does sidecar ones.
-        r.error(
-            "istio.canary.version",
-            `a canary control plane is not supported with mesh.dataPlane "ambient": ztunnel and ` +
-                `istio-cni run once per node and are upgraded in place; leave istio.canary.version ` +
-                `and istio.canary.revision empty and change istio.version instead (docs/ambient.md)`,
-        );
-    }
 
     return {
         chartRepository: r.string("istio.chartRepository", {

@@ -201,7 +201,9 @@ export function checkPeers(
         const problems: string[] = [];
         if (identity.meshId !== self.meshId) {
             problems.push(
-                `is in mesh ${show(identity.meshId)}, not this stack's ${show(self.meshId)} (multicluster.meshId)`,
+                `is in mesh ${show(identity.meshId)}, not this stack's ${show(self.meshId)} (multicluster.meshId); ` +
+                    `every stack of one mesh sets the same multicluster.meshId: change it here or in that stack, ` +
+                    `or remove the peer`,
             );
         }
         // Two roots would split the mesh into two trust domains whose mTLS fails across them.

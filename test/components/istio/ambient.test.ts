@@ -83,6 +83,23 @@ describe("ambient data plane: config", () => {
         );
     });
 
+    it("gives one error, not the canary pair's own, when ambient meets half a canary", () => {
+        for (const [key, value] of [
+            ["istio.canary.version", CANARY.version],
+            ["istio.canary.revision", CANARY.revision],
+        ]) {
+            const issues = configIssues("dev", { "mesh.dataPlane": "ambient", [key]: value });
+            assert.deepStrictEqual(keys(issues), [key], JSON.stringify(issues));
+            assert.match(issues[0].message, /not supported with mesh\.dataPlane "ambient"/);
+        }
+    });
+
+    it("refuses a Gateway API CRD version given with a leading v, saying what is expected", () => {
+        const issues = configIssues("dev", { "gateway.crds.version": "v1.5.1" });
+        assert.deepStrictEqual(keys(issues), ["gateway.crds.version"]);
+        assert.match(issues[0].message, /a Gateway API release such as .*without a leading v/);
+    });
+
     it("runs Bookinfo in ambient in either access mode (zero-trust's L7 rules go to the waypoint)", () => {
         assert.deepStrictEqual(configIssues("dev", { "mesh.dataPlane": "ambient" }), []);
         assert.deepStrictEqual(

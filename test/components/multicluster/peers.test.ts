@@ -84,6 +84,7 @@ describe("multicluster peers", () => {
         const r = checkPeers(self, [peer({ meshId: "mesh2" })]);
         assert.strictEqual(r.issues.length, 1);
         assert.match(r.issues[0].message, /is in mesh "mesh2", not this stack's "mesh1"/);
+        assert.match(r.issues[0].message, /every stack of one mesh sets the same multicluster\.meshId/);
     });
 
     it("refuses a clusterName or network already taken, by this stack or an earlier peer", () => {
