@@ -6,7 +6,16 @@ import { cniValues, istiodValues, ztunnelValues } from "../../../components/isti
 import { AMBIENT_NAMESPACE_LABELS } from "../../../components/shared/names";
 import { ConfigReader } from "../../../config/reader";
 import { Evaluation } from "../../../tools/lib/mockRuntime";
-import { CANARY, byType, configIssues, evaluateStack, nameOf, one, rawConfig } from "../../support/stacks";
+import {
+    CANARY,
+    byType,
+    configIssues,
+    evaluateStack,
+    nameOf,
+    one,
+    pinned,
+    rawConfig,
+} from "../../support/stacks";
 import { CHART, NAMESPACE } from "../../support/types";
 
 const CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile";
@@ -95,7 +104,7 @@ describe("ambient data plane: config", () => {
     });
 
     it("refuses a Gateway API CRD version given with a leading v, saying what is expected", () => {
-        const issues = configIssues("dev", { "gateway.crds.version": "v1.5.1" });
+        const issues = configIssues("dev", { "gateway.crds.version": `v${pinned("gateway.crds.version")}` });
         assert.deepStrictEqual(keys(issues), ["gateway.crds.version"]);
         assert.match(issues[0].message, /a Gateway API release such as .*without a leading v/);
     });
