@@ -300,10 +300,10 @@ describe("Bookinfo routing variants", () => {
 describe("Bookinfo routing validation", () => {
     const issuesOf = (overrides: Record<string, string | number | boolean>) => configIssues("dev", overrides);
 
-    it("rejects an unknown variant and lists the valid ones", () => {
-        const issues = issuesOf({ "bookinfo.routing[0]": "reviews-v4" });
+    it("rejects an unknown variant at its place in the list and lists the valid ones", () => {
+        const issues = issuesOf({ "bookinfo.routing[0]": "all-v1", "bookinfo.routing[1]": "reviews-v4" });
         assert.strictEqual(issues.length, 1, JSON.stringify(issues));
-        assert.strictEqual(issues[0].key, "bookinfo.routing");
+        assert.strictEqual(issues[0].key, "bookinfo.routing[1]");
         assert.match(issues[0].message, /unknown routing variant "reviews-v4"/);
         for (const name of VARIANT_NAMES) {
             assert.ok(issues[0].message.includes(name), `${name} listed`);

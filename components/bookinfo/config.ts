@@ -218,7 +218,10 @@ export function parseBookinfoConfig(r: ConfigReader, meshDataPlane: DataPlane): 
     const { layered, issues } = layerVariants(routing, custom);
     // An unreadable list was reported already; do not also call it empty.
     for (const issue of routingReadable ? issues : []) {
-        r.error("bookinfo.routing", issue.message);
+        r.error(
+            issue.index === undefined ? "bookinfo.routing" : `bookinfo.routing[${issue.index}]`,
+            issue.message,
+        );
     }
 
     const listed = r.stringList("bookinfo.versions");

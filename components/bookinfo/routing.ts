@@ -15,6 +15,8 @@ import { CUSTOM_VARIANT, RouteRule, ServiceRoutes, VARIANTS, VARIANT_NAMES } fro
 export interface RoutingIssue {
     /** The variant (or `custom`) the problem comes from; undefined for the layered result. */
     layer?: string;
+    /** The position in `bookinfo.routing` of the variant the problem is about, when it is one item. */
+    index?: number;
     service?: ServiceName;
     message: string;
 }
@@ -38,11 +40,12 @@ export function layerVariants(
     if (names.length === 0) {
         issues.push({ message: `is empty; list at least one variant (${validLayerNames()})` });
     }
-    names.forEach((name) => {
+    names.forEach((name, index) => {
         const variant = name === CUSTOM_VARIANT ? { routes: custom } : VARIANTS[name];
         if (variant === undefined) {
             issues.push({
                 layer: name,
+                index,
                 message: `unknown routing variant ${JSON.stringify(name)}; valid variants: ${validLayerNames()}`,
             });
             return;
