@@ -129,6 +129,20 @@ describe("diff: real renders", () => {
         assert.match(text, /~ \/version: "[^"]+" -> "1\.30\.4"/);
     });
 
+    it("titles a manifest bundle's change without the namespace and repository it does not have", async () => {
+        const ambient = [{ key: "mesh.dataPlane", value: "ambient" }];
+        const base = await renderStack("dev", ambient);
+        const bumped = await renderStack("dev", [
+            ...ambient,
+            { key: "gateway.crds.version", value: "99.0.0" },
+        ]);
+        const text = formatText(diffRendered(base, bumped), LABELS);
+        const title = text.split("\n").find((l) => l.includes("standard-install.yaml"));
+        assert.ok(title, text);
+        assert.match(title, /-> 99\.0\.0$/);
+        assert.doesNotMatch(title, / in +\(|\(\)/);
+    });
+
     it("shows a mesh mTLS change as a field change of the PeerAuthentication object", async () => {
         const base = await renderStack("prod");
         const permissive = await renderStack("prod", [{ key: "mesh.mtls", value: "PERMISSIVE" }]);

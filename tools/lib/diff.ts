@@ -793,7 +793,11 @@ function chartTitle(c: ChartDiff): string {
         c.before && c.after && c.before.version !== c.after.version
             ? `${c.before.version} -> ${c.after.version}`
             : r.version;
-    return `chart ${c.resource}: ${r.chart} ${version} in ${r.namespace} (${r.repository})`;
+    // A manifest bundle (the Gateway API CRDs) is recorded with its URL as `chart`, and has neither
+    // a namespace nor a repository.
+    const where = r.namespace ? ` in ${r.namespace}` : "";
+    const repository = r.repository ? ` (${r.repository})` : "";
+    return `chart ${c.resource}: ${r.chart} ${version}${where}${repository}`;
 }
 
 function maskSecretObject(o: K8sObject): K8sObject {
