@@ -1,12 +1,9 @@
 import * as assert from "assert";
-import { namedIngressHosts, parseConfig } from "../../config";
-import { configSource, loadStackConfig } from "../../tools/lib/stackFiles";
+import { namedIngressHosts } from "../../config";
+import { parsedStack } from "../support/stacks";
 
 function parsed(overrides: Record<string, string>) {
-    const list = Object.entries(overrides).map(([key, value]) => ({ key, value }));
-    const result = parseConfig(configSource(loadStackConfig("dev", list, true)), "dev");
-    assert.ok(result.ok, JSON.stringify(!result.ok && result.issues));
-    return result.config;
+    return parsedStack("dev", overrides).config;
 }
 
 describe("config: the hosts the ingresses name", () => {

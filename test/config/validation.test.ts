@@ -5,30 +5,11 @@
  */
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigIssue, ParseResult, parseConfig, readStackConfig } from "../../config";
+import { ConfigIssue, readStackConfig } from "../../config";
 import { quantityValue } from "../../config/quantity";
 import { declaredPaths } from "../../config/project";
-import { asProgramConfig, configSource, loadStackConfig } from "../../tools/lib/stackFiles";
-import { CANARY, configIssues } from "../support/stacks";
-
-type Overrides = Record<string, string | number | boolean>;
-
-function parse(stack: string, overrides: Overrides = {}): ParseResult {
-    const list = Object.entries(overrides).map(([key, value]) => ({ key, value: String(value) }));
-    return parseConfig(configSource(loadStackConfig(stack, list, true)), stack);
-}
-
-/** Exactly one issue, at `key`, whose message contains every given text. */
-function oneIssue(issues: ConfigIssue[], key: string, ...texts: string[]): void {
-    assert.deepStrictEqual(
-        issues.map((i) => i.key),
-        [key],
-        JSON.stringify(issues, null, 2),
-    );
-    for (const t of texts) {
-        assert.ok(issues[0].message.includes(t), `expected ${JSON.stringify(t)} in ${issues[0].message}`);
-    }
-}
+import { asProgramConfig, loadStackConfig } from "../../tools/lib/stackFiles";
+import { CANARY, ConfigOverrides, configIssues, oneIssue, parseStack } from "../support/stacks";
 
 describe("config validation", () => {
     describe("misspelt and misplaced keys", () => {
@@ -60,7 +41,7 @@ describe("config validation", () => {
     });
 
     describe("one mistake gives one error", () => {
-        const cases: [string, Overrides, string][] = [
+        const cases: [string, ConfigOverrides, string][] = [
             [
                 "a non-integer replica count is not also below maxReplicas",
                 { "istiod.replicas": "1.5" },
@@ -164,7 +145,7 @@ describe("config validation", () => {
     });
 
     describe("rules the API server enforces", () => {
-        const cases: [string, Overrides, string, string][] = [
+        const cases: [string, ConfigOverrides, string, string][] = [
             [
                 "node ports below the range",
                 { "gateway.httpNodePort": 29999 },
@@ -230,7 +211,7 @@ describe("config validation", () => {
     });
 
     describe("namespaces the stack owns, by purpose", () => {
-        const cases: [string, Overrides, string, string][] = [
+        const cases: [string, ConfigOverrides, string, string][] = [
             [
                 "gateway in the root namespace",
                 { "gateway.namespace": "istio-system" },
@@ -296,8 +277,8 @@ describe("config validation", () => {
     });
 
     describe("settings without effect", () => {
-        function warnings(stack: string, overrides: Overrides = {}): ConfigIssue[] {
-            const result = parse(stack, overrides);
+        function warnings(stack: string, overrides: ConfigOverrides = {}): ConfigIssue[] {
+            const result = parseStack(stack, overrides);
             assert.ok(result.ok, JSON.stringify(!result.ok && result.issues));
             return result.warnings;
         }
@@ -308,7 +289,7 @@ describe("config validation", () => {
             assert.deepStrictEqual(warnings("dev"), []);
         });
 
-        const cases: [string, string, Overrides, string, string][] = [
+        const cases: [string, string, ConfigOverrides, string, string][] = [
             [
                 "a node port on a LoadBalancer gateway",
                 "staging",

@@ -2,7 +2,8 @@
  * Evaluates stacks under the mock runtime for tests. Evaluations of the same stack and overrides
  * are cached: the program is deterministic, and the Pulumi runtime allows one evaluation at a time.
  */
-import { ConfigIssue, RawConfig, configInput, parseConfig } from "../../config";
+import * as assert from "assert";
+import { ConfigIssue, ParseResult, RawConfig, configInput, parseConfig } from "../../config";
 import { CapturedResource, Evaluation, evaluate } from "../../tools/lib/mockRuntime";
 import { Rendered, render } from "../../tools/lib/render";
 import {
@@ -41,14 +42,41 @@ export function rawConfig(stack: string, overrides: Override[] = []): RawConfig 
     return configInput(configSource(loadStackConfig(stack, overrides, true))).raw;
 }
 
-/** Parses a stack's config with overrides (by path), as the program would, and returns the issues, or [] when valid. */
-export function configIssues(
-    stack: string,
-    overrides: Record<string, string | number | boolean>,
-): ConfigIssue[] {
+/** Config overrides by path (`multicluster.peers[0]`), as `--config-path --config` takes them. */
+export type ConfigOverrides = Record<string, string | number | boolean>;
+
+/** Parses a stack's config with overrides (by path), as the program would. */
+export function parseStack(stack: string, overrides: ConfigOverrides = {}): ParseResult {
     const list = Object.entries(overrides).map(([key, value]) => ({ key, value: String(value) }));
-    const result = parseConfig(configSource(loadStackConfig(stack, list, true)), stack);
+    return parseConfig(configSource(loadStackConfig(stack, list, true)), stack);
+}
+
+/** {@link parseStack} of a config that must be valid: fails the test with the issues otherwise. */
+export function parsedStack(
+    stack: string,
+    overrides: ConfigOverrides = {},
+): Extract<ParseResult, { ok: true }> {
+    const result = parseStack(stack, overrides);
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.issues));
+    return result;
+}
+
+/** The issues of {@link parseStack}, or [] when the config is valid. */
+export function configIssues(stack: string, overrides: ConfigOverrides): ConfigIssue[] {
+    const result = parseStack(stack, overrides);
     return result.ok ? [] : result.issues;
+}
+
+/** Exactly one issue, at `key`, whose message contains every given text. */
+export function oneIssue(issues: ConfigIssue[], key: string, ...texts: string[]): void {
+    assert.deepStrictEqual(
+        issues.map((i) => i.key),
+        [key],
+        JSON.stringify(issues, null, 2),
+    );
+    for (const t of texts) {
+        assert.ok(issues[0].message.includes(t), `expected ${JSON.stringify(t)} in ${issues[0].message}`);
+    }
 }
 
 export function byType(ev: Evaluation, type: string): CapturedResource[] {

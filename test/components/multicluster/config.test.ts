@@ -3,33 +3,12 @@
  * mistake, naming the full key.
  */
 import * as assert from "assert";
-import { ConfigIssue, parseConfig } from "../../../config";
-import { configSource, loadStackConfig } from "../../../tools/lib/stackFiles";
-import { configIssues } from "../../support/stacks";
-
-/** Exactly one issue, at `key`, whose message contains every given text. */
-function oneIssue(issues: ConfigIssue[], key: string, ...texts: string[]): void {
-    assert.deepStrictEqual(
-        issues.map((i) => i.key),
-        [key],
-        JSON.stringify(issues, null, 2),
-    );
-    for (const t of texts) {
-        assert.ok(issues[0].message.includes(t), `expected ${JSON.stringify(t)} in ${issues[0].message}`);
-    }
-}
-
-function parsed(stack: string, overrides: Record<string, string> = {}) {
-    const list = Object.entries(overrides).map(([key, value]) => ({ key, value }));
-    const result = parseConfig(configSource(loadStackConfig(stack, list, true)), stack);
-    assert.ok(result.ok, JSON.stringify(!result.ok && result.issues));
-    return result;
-}
+import { configIssues, oneIssue, parsedStack } from "../../support/stacks";
 
 describe("multicluster config", () => {
     it("reads the committed pair: identity, peers and the root stack", () => {
-        const east = parsed("dev-east").config.multicluster;
-        const west = parsed("dev-west").config.multicluster;
+        const east = parsedStack("dev-east").config.multicluster;
+        const west = parsedStack("dev-west").config.multicluster;
         assert.strictEqual(east.enabled, true);
         assert.strictEqual(east.meshId, west.meshId);
         assert.notStrictEqual(east.clusterName, west.clusterName);
@@ -42,7 +21,7 @@ describe("multicluster config", () => {
     });
 
     it("is off by default, and then unset values are not required", () => {
-        const dev = parsed("dev").config.multicluster;
+        const dev = parsedStack("dev").config.multicluster;
         assert.strictEqual(dev.enabled, false);
         assert.deepStrictEqual(dev.peers, []);
     });
@@ -143,7 +122,7 @@ describe("multicluster config", () => {
             "https://east",
         ]) {
             assert.strictEqual(
-                parsed("dev-east", { "multicluster.apiServer": good }).config.multicluster.apiServer,
+                parsedStack("dev-east", { "multicluster.apiServer": good }).config.multicluster.apiServer,
                 good,
             );
         }
@@ -200,7 +179,7 @@ describe("multicluster config", () => {
             "plaintext",
         );
         // Without the mesh, writing YAML stays allowed.
-        parsed("dev-east", { "cluster.renderYamlTo": "out/manifests", "multicluster.enabled": "false" });
+        parsedStack("dev-east", { "cluster.renderYamlTo": "out/manifests", "multicluster.enabled": "false" });
     });
 
     it("reports every problem at once", () => {
@@ -218,7 +197,7 @@ describe("multicluster config", () => {
 
     it("warns that the trust generation and validity are read on the root stack only", () => {
         const trustWarnings = (stack: string, overrides: Record<string, string> = {}) =>
-            parsed(stack, overrides).warnings.filter((w) => w.key.includes("multicluster.trust."));
+            parsedStack(stack, overrides).warnings.filter((w) => w.key.includes("multicluster.trust."));
         const west = trustWarnings("dev-west", {
             "multicluster.trust.generation": "2",
             "multicluster.trust.intermediateValidityHours": "48",
@@ -235,7 +214,7 @@ describe("multicluster config", () => {
     });
 
     it("warns about multicluster settings while it is off", () => {
-        const result = parsed("dev", { "multicluster.meshId": "mesh1" });
+        const result = parsedStack("dev", { "multicluster.meshId": "mesh1" });
         assert.ok(
             result.warnings.some(
                 (w) => w.key === "multicluster.meshId" && w.message.includes("multicluster.enabled"),

@@ -4,7 +4,7 @@
  */
 import * as assert from "assert";
 import { parse } from "yaml";
-import { ConfigError, parseConfig } from "../../../config";
+import { ConfigError } from "../../../config";
 import {
     CapturedResource,
     Evaluation,
@@ -14,10 +14,10 @@ import {
 } from "../../../tools/lib/mockRuntime";
 import { diffRendered } from "../../../tools/lib/diff";
 import { render } from "../../../tools/lib/render";
-import { configSource, loadStackConfig } from "../../../tools/lib/stackFiles";
+import { loadStackConfig } from "../../../tools/lib/stackFiles";
 import { RENDER_CLI, renderMain } from "../../../tools/render";
 import { assertUsageError, runTool } from "../../support/cli";
-import { byType, evaluateStack, one, pinned, renderStack } from "../../support/stacks";
+import { byType, evaluateStack, one, parsedStack, pinned, renderStack } from "../../support/stacks";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -27,9 +27,7 @@ const SECRET = "kubernetes:core/v1:Secret";
 const PRIVATE_KEY = "tls:index/privateKey:PrivateKey";
 
 function config(stack: string) {
-    const result = parseConfig(configSource(loadStackConfig(stack)), stack);
-    assert.ok(result.ok);
-    return result.config;
+    return parsedStack(stack).config;
 }
 
 function chart(ev: Evaluation, release: string): CapturedResource {

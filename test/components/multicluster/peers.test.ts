@@ -17,14 +17,10 @@ import {
 } from "../../../components/multicluster/peers";
 import { crossNetworkGatewaySpec, eastWestGatewayValues } from "../../../components/multicluster/values";
 import { gatewayValues, istiodValues } from "../../../components/istio/values";
-import { parseConfig } from "../../../config";
-import { configSource, loadStackConfig } from "../../../tools/lib/stackFiles";
-import { pinned } from "../../support/stacks";
+import { parsedStack, pinned } from "../../support/stacks";
 
 function config(stack: string) {
-    const result = parseConfig(configSource(loadStackConfig(stack)), stack);
-    assert.ok(result.ok);
-    return result.config;
+    return parsedStack(stack).config;
 }
 
 const self: MeshIdentity = identityOutput(

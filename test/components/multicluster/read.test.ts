@@ -4,16 +4,15 @@
  */
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseConfig } from "../../../config";
+import { ConfigError } from "../../../config";
 import { identityOutput } from "../../../components/multicluster/peers";
 import { PeerReference, readPeers } from "../../../components/multicluster/read";
 import { outputsFromConfig } from "../../../tools/lib/peers";
-import { configSource, loadStackConfig } from "../../../tools/lib/stackFiles";
+import { loadStackConfig } from "../../../tools/lib/stackFiles";
+import { parsedStack } from "../../support/stacks";
 
-function config(stack: string, overrides: { key: string; value: string }[] = []) {
-    const result = parseConfig(configSource(loadStackConfig(stack, overrides, true)), stack);
-    assert.ok(result.ok, JSON.stringify(!result.ok && result.issues));
-    return result.config;
+function config(stack: string, overrides: Record<string, string> = {}) {
+    return parsedStack(stack, overrides).config;
 }
 
 /**
@@ -39,7 +38,7 @@ function within<T>(p: Promise<T>, ms = 2000): Promise<T> {
 }
 
 describe("multicluster peer reads", () => {
-    const east = config("dev-east", [{ key: "multicluster.peers", value: '["dev-west","dev-north"]' }]);
+    const east = config("dev-east", { "multicluster.peers": '["dev-west","dev-north"]' });
     const self = identityOutput(east.multicluster, "dev-east", "STRICT", "istio-system");
     const westOutputs = outputsFromConfig(loadStackConfig("dev-west"), (v) => v);
 
