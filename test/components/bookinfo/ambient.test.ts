@@ -1,7 +1,6 @@
 import * as assert from "assert";
 import { VARIANTS } from "../../../components/bookinfo/variants";
-import { WAYPOINT } from "../../../components/shared/names";
-import { AMBIENT_NAMESPACE_LABELS } from "../../../components/shared/names";
+import { AMBIENT_NAMESPACE_LABELS, WAYPOINT } from "../../../components/shared/names";
 import { CapturedResource, Evaluation } from "../../../tools/lib/mockRuntime";
 import { ROUTES_CLI, routesMain } from "../../../tools/routes";
 import { runCli } from "../../../tools/lib/cli";
@@ -19,7 +18,10 @@ import {
 
 const CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile";
 const VARIANT = "reviews-90-10";
-/** Bookinfo's routing with one traffic-splitting variant on top; zero-trust waits for the access part. */
+/**
+ * Bookinfo's routing with one traffic-splitting variant on top, access open: these tests are about
+ * routing (zero-trust in ambient is test/components/applications/access.test.ts).
+ */
 const BOOKINFO = [
     { key: "bookinfo.access", value: "open" },
     { key: "bookinfo.routing", value: JSON.stringify(["all-v1", VARIANT]) },
