@@ -94,6 +94,25 @@ export function one(ev: Evaluation, type: string, name: string): CapturedResourc
     return found[0];
 }
 
+/**
+ * The one Kubernetes object of a type named `name` (its `metadata.name`, not the Pulumi name that
+ * {@link one} takes), in `namespace` when given; fails listing what there is otherwise.
+ */
+export function oneObject(ev: Evaluation, type: string, name: string, namespace?: string): CapturedResource {
+    const meta = (r: CapturedResource) => (r.inputs.metadata ?? {}) as { name?: string; namespace?: string };
+    const all = byType(ev, type);
+    const found = all.filter(
+        (r) => meta(r).name === name && (namespace === undefined || meta(r).namespace === namespace),
+    );
+    assert.strictEqual(
+        found.length,
+        1,
+        `one ${type} ${namespace ?? "*"}/${name}, found ${found.length} ` +
+            `(have ${all.map((r) => `${meta(r).namespace ?? ""}/${meta(r).name ?? ""}`).join(", ")})`,
+    );
+    return found[0];
+}
+
 /** Resolves a URN to the captured resource's name, for readable dependency assertions. */
 export function nameOf(ev: Evaluation, urn: string): string {
     return ev.resources.find((r) => r.urn === urn)?.name ?? urn;

@@ -10,7 +10,7 @@ import { serviceFqdn } from "../../../components/shared/names";
 import { CapturedResource, Evaluation } from "../../../tools/lib/mockRuntime";
 import { Override } from "../../../tools/lib/stackFiles";
 import { evaluateWithShop, shopApplications } from "../../support/applications";
-import { byType, evaluateStack } from "../../support/stacks";
+import { byType, evaluateStack, oneObject } from "../../support/stacks";
 import { ISTIO_GATEWAY, SERVICE, VIRTUAL_SERVICE as VS } from "../../support/types";
 
 const GATEWAY_API: Override[] = [{ key: "gateway.api", value: "gateway-api" }];
@@ -34,15 +34,7 @@ function meta(r: CapturedResource): Meta {
     return r.inputs.metadata as Meta;
 }
 
-function get(ev: Evaluation, type: string, ns: string, name: string): CapturedResource {
-    const all = byType(ev, type);
-    const r = all.find((x) => meta(x).namespace === ns && meta(x).name === name);
-    assert.ok(
-        r,
-        `no ${type} ${ns}/${name} (have ${all.map((x) => `${meta(x).namespace}/${meta(x).name}`).join(", ")})`,
-    );
-    return r;
-}
+const get = (ev: Evaluation, type: string, ns: string, name: string) => oneObject(ev, type, name, ns);
 
 function spec<T>(r: CapturedResource): T {
     return r.inputs.spec as T;

@@ -4,7 +4,7 @@ import { AMBIENT_NAMESPACE_LABELS, WAYPOINT } from "../../../components/shared/n
 import { CapturedResource, Evaluation } from "../../../tools/lib/mockRuntime";
 import { ROUTES_CLI, routesMain } from "../../../tools/routes";
 import { runCli } from "../../../tools/lib/cli";
-import { byType, configIssues, evaluateStack, nameOf, pinned } from "../../support/stacks";
+import { byType, configIssues, evaluateStack, nameOf, oneObject, pinned } from "../../support/stacks";
 import { validateObject } from "../../support/schemas";
 import {
     CHART,
@@ -37,11 +37,7 @@ type Meta = {
 const meta = (r: CapturedResource) => r.inputs.metadata as Meta;
 const spec = <T>(r: CapturedResource) => r.inputs.spec as T;
 
-function named(ev: Evaluation, type: string, name: string): CapturedResource {
-    const found = byType(ev, type).filter((r) => meta(r).name === name && meta(r).namespace === "bookinfo");
-    assert.strictEqual(found.length, 1, `one ${type} ${name} in bookinfo`);
-    return found[0];
-}
+const named = (ev: Evaluation, type: string, name: string) => oneObject(ev, type, name, "bookinfo");
 
 /** reviews' split in sidecar mode, from the VirtualService's weights and the subsets' version labels. */
 function splitFromVirtualService(ev: Evaluation, service: string): Record<string, number> {

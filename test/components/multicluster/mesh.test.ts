@@ -17,7 +17,15 @@ import { render } from "../../../tools/lib/render";
 import { loadStackConfig } from "../../../tools/lib/stackFiles";
 import { RENDER_CLI, renderMain } from "../../../tools/render";
 import { assertUsageError, runTool } from "../../support/cli";
-import { byType, evaluateStack, one, parsedStack, pinned, renderStack } from "../../support/stacks";
+import {
+    byType,
+    evaluateStack,
+    one,
+    oneObject,
+    parsedStack,
+    pinned,
+    renderStack,
+} from "../../support/stacks";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -36,11 +44,7 @@ function chart(ev: Evaluation, release: string): CapturedResource {
     return found[0];
 }
 
-function secretNamed(ev: Evaluation, name: string): CapturedResource {
-    const found = byType(ev, SECRET).filter((r) => (r.inputs.metadata as { name?: string }).name === name);
-    assert.strictEqual(found.length, 1, `one Secret ${name}`);
-    return found[0];
-}
+const secretNamed = (ev: Evaluation, name: string) => oneObject(ev, SECRET, name);
 
 function unwrap(v: unknown): unknown {
     return isSecretWrapper(v) ? v.value : v;

@@ -6,7 +6,7 @@ import { uiTarget } from "../../../components/observability/access";
 import { serviceFqdn } from "../../../components/shared/names";
 import { CapturedResource, Evaluation } from "../../../tools/lib/mockRuntime";
 import { Override } from "../../../tools/lib/stackFiles";
-import { byType, evaluateStack } from "../../support/stacks";
+import { byType, evaluateStack, oneObject } from "../../support/stacks";
 import { ISTIO_GATEWAY, VIRTUAL_SERVICE as VS } from "../../support/types";
 
 const KIALI_HOST = "kiali.localtest.me";
@@ -23,17 +23,7 @@ function meta(r: CapturedResource): { name: string; namespace?: string } {
     return r.inputs.metadata as { name: string; namespace?: string };
 }
 
-function named(ev: Evaluation, type: string, name: string): CapturedResource {
-    const found = byType(ev, type).filter((r) => meta(r).name === name);
-    assert.strictEqual(
-        found.length,
-        1,
-        `${type} ${name}: ${byType(ev, type)
-            .map((r) => meta(r).name)
-            .join(", ")}`,
-    );
-    return found[0];
-}
+const named = (ev: Evaluation, type: string, name: string) => oneObject(ev, type, name);
 
 describe("observability UIs through a Gateway API Gateway (gateway.api: gateway-api)", () => {
     let istio: Evaluation;
